@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "mend-command.h"
+
+G_BEGIN_DECLS
+
+struct _MendCommand
+{
+  MendEventKind kind;
+  char *session_id;
+  char *participant_id;
+  char *supervisor_id;
+  gint64 occurred_at_ms; /* 0: the moment of commit */
+  MendFix fix;
+
+  /* check-out */
+  char *outcome;
+  gint64 arrived_at_ms;
+  gint64 finished_at_ms;
+  int penalty_minutes;
+  char *quality;
+  char *behaviour;
+  gboolean sensitive;
+  gboolean alert_referrer;
+
+  /* check-out, absent */
+  char *notes;
+
+  /* tally */
+  char *category_id;
+  int delta;
+
+  /* void */
+  char *target_event_id;
+  char *reason;
+};
+
+G_END_DECLS

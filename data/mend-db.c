@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mend-db"
+
+#include "config.h"
+
+#include "mend-db.h"
+
+#include <math.h>
+
+#include "mend-store.h"
+
+static void
+finalize_statement (gpointer data)
+{
+  sqlite3_finalize (data);
+}
+
+static MendStoreError
+error_code_for (int rc)
+{
+  switch (rc & 0xff)
+    {
+    case SQLITE_FULL:
+      return MEND_STORE_ERROR_FULL;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return MEND_STORE_ERROR_CORRUPT;
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+    case SQLITE_CANTOPEN:
+    case SQLITE_AUTH:
+      return MEND_STORE_ERROR_UNWRITABLE;
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return MEND_STORE_ERROR_BUSY;
+    case SQLITE_IOERR:
+      return MEND_STORE_ERROR_IO;
+    default:
+      return MEND_STORE_ERROR_FAILED;
+    }
+}
+
+/* SQLite's own words are precise but terse; say what they mean for the supervisor's data. */
+static const char *
+explanation_for (int rc)
+{
+  switch (error_code_for (rc))
+    {
+    case MEND_STORE_ERROR_FULL:
+      return "the disk is full; free some space, nothing was recorded";
+    case MEND_STORE_ERROR_CORRUPT:
+      return "the store file is damaged or is not a Mend store";
+    case MEND_STORE_ERROR_UNWRITABLE:
+      return "the store cannot be opened for writing; check the folder's permissions";
+    case MEND_STORE_ERROR_BUSY:
+      return "another program holds the store; try again";
+    case MEND_STORE_ERROR_IO:
+      return "the storage reported an input/output error";
+    case MEND_STORE_ERROR_FAILED:
+    case MEND_STORE_ERROR_NEWER:
+    default:
+      return NULL;
+    }
+}
+
+/**
+ * mend_db_set_error:
+ * @rc: an SQLite result code
+ * @format: what was being done, such as "Could not record the check-in"
+ *
+ * Returns: %FALSE, always, so callers can `return mend_db_set_error (…)`.
+ */
+gboolean
+mend_db_set_error (MendDb *db, int rc, GError **error, const char *format, ...)
+{
+  g_autofree char *context = NULL;
+  const char *detail = db && db->handle ? sqlite3_errmsg (db->handle) : sqlite3_errstr (rc);
+  const char *explanation = explanation_for (rc);
+  va_list args;
+
+  va_start (args, format);
+  context = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  if (explanation != NULL)
+    g_set_error (error, MEND_STORE_ERROR, error_code_for (rc), "%s: %s (%s)", context,
+                 explanation, detail);
+  else
+    g_set_error (error, MEND_STORE_ERROR, error_code_for (rc), "%s: %s", context, detail);
+  return FALSE;
+}
+
+/**
+ * mend_db_open:
+ * @path: the store file
+ * @read_only: open a reader connection
+ *
+ * Opens one connection with the pragmas every Mend connection needs.
+ */
+MendDb *
+mend_db_open (const char *path, gboolean read_only, GError **error)
+{
+  g_autoptr (MendDb) db = g_new0 (MendDb, 1);
+  int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  int rc;
+
+  db->statements = g_hash_table_new_full (NULL, NULL, NULL, finalize_statement);
+  rc = sqlite3_open_v2 (path, &db->handle, flags | SQLITE_OPEN_FULLMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      mend_db_set_error (db, rc, error, "Could not open the store “%s”", path);
+      return NULL;
+    }
+  sqlite3_extended_result_codes (db->handle, 1);
+  /* A write may wait briefly for a checkpoint or for mendctl on the same file. */
+  sqlite3_busy_timeout (db->handle, 5000);
+  if (!mend_db_exec (db, "PRAGMA foreign_keys = ON", error))
+    return NULL;
+  return g_steal_pointer (&db);
+}
+
+void
+mend_db_close (MendDb *db)
+{
+  if (db == NULL)
+    return;
+  g_clear_pointer (&db->statements, g_hash_table_unref);
+  if (db->handle != NULL)
+    sqlite3_close (db->handle);
+  g_free (db);
+}
+
+/**
+ * mend_db_prepare:
+ * @sql: static SQL text; its address is the cache key
+ *
+ * Returns: (transfer none): a statement prepared once per connection. Hold it in a
+ *   g_autoptr(MendStmt) so that it is reset after use.
+ */
+MendStmt *
+mend_db_prepare (MendDb *db, const char *sql, GError **error)
+{
+  sqlite3_stmt *stmt = g_hash_table_lookup (db->statements, sql);
+  int rc;
+
+  if (stmt != NULL)
+    return stmt;
+  rc = sqlite3_prepare_v3 (db->handle, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+  if (rc != SQLITE_OK)
+    {
+      mend_db_set_error (db, rc, error, "Could not read the store");
+      return NULL;
+    }
+  g_hash_table_insert (db->statements, (gpointer)sql, stmt);
+  return stmt;
+}
+
+void
+mend_stmt_release (MendStmt *stmt)
+{
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+}
+
+gboolean
+mend_db_exec (MendDb *db, const char *sql, GError **error)
+{
+  char *message = NULL;
+  int rc = sqlite3_exec (db->handle, sql, NULL, NULL, &message);
+
+  sqlite3_free (message);
+  if (rc != SQLITE_OK)
+    return mend_db_set_error (db, rc, error, "Could not update the store");
+  return TRUE;
+}
+
+/**
+ * mend_db_step_done:
+ *
+ * Steps a statement that returns no rows.
+ */
+gboolean
+mend_db_step_done (MendDb *db, MendStmt *stmt, GError **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc != SQLITE_DONE)
+    return mend_db_set_error (db, rc, error, "Could not update the store");
+  return TRUE;
+}
+
+void
+mend_stmt_bind_text (MendStmt *stmt, int index, const char *text)
+{
+  if (text == NULL)
+    sqlite3_bind_null (stmt, index);
+  else
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+}
+
+void
+mend_stmt_bind_int64_or_null (MendStmt *stmt, int index, gboolean present, gint64 value)
+{
+  if (present)
+    sqlite3_bind_int64 (stmt, index, value);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+void
+mend_stmt_bind_double_or_null (MendStmt *stmt, int index, double value)
+{
+  if (isnan (value))
+    sqlite3_bind_null (stmt, index);
+  else
+    sqlite3_bind_double (stmt, index, value);
+}
+
+const char *
+mend_stmt_text (MendStmt *stmt, int column)
+{
+  return (const char *)sqlite3_column_text (stmt, column);
+}
+
+char *
+mend_stmt_dup_text (MendStmt *stmt, int column)
+{
+  return g_strdup ((const char *)sqlite3_column_text (stmt, column));
+}

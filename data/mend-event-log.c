@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mend-event-log"
+
+#include "config.h"
+
+#include <math.h>
+
+#include "mend-store-private.h"
+
+/**
+ * mend_event_log_append:
+ * @fields: the event; its seq is set here, the next after the chain's head
+ * @out_hash: (out) (optional): the event's hash
+ *
+ * Appends one event to the log and moves the chain's head, inside the caller's write
+ * transaction.
+ */
+gboolean
+mend_event_log_append (MendDb *db, MendEventFields *fields, char **out_hash, GError **error)
+{
+  g_autoptr (MendStmt) head = NULL;
+  g_autoptr (MendStmt) insert = NULL;
+  g_autoptr (MendStmt) move_head = NULL;
+  g_autofree char *prev_hash = NULL;
+  g_autofree char *hash = NULL;
+  const MendFix *fix = fields->fix;
+  gboolean has_fix = fix != NULL && fix->mode >= 2;
+
+  head = mend_db_prepare (db, "SELECT head_seq, head_hash FROM device", error);
+  if (head == NULL)
+    return FALSE;
+  if (sqlite3_step (head) != SQLITE_ROW)
+    return mend_db_set_error (db, sqlite3_errcode (db->handle), error,
+                              "Could not read the head of the event log");
+  fields->seq = sqlite3_column_int64 (head, 0) + 1;
+  prev_hash = mend_stmt_dup_text (head, 1);
+  hash = mend_event_hash (prev_hash, fields);
+
+  insert = mend_db_prepare (
+      db,
+      "INSERT INTO events (seq, id, kind, session_id, participant_id, supervisor_id, "
+      "recorded_at, occurred_at, gnss_time, lat, lon, alt, h_accuracy, fix_mode, payload, "
+      "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+      "?15, ?16, ?17)",
+      error);
+  if (insert == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (insert, 1, fields->seq);
+  mend_stmt_bind_text (insert, 2, fields->id);
+  mend_stmt_bind_text (insert, 3, fields->kind);
+  mend_stmt_bind_text (insert, 4, fields->session_id);
+  mend_stmt_bind_text (insert, 5, fields->participant_id);
+  mend_stmt_bind_text (insert, 6, fields->supervisor_id);
+  sqlite3_bind_int64 (insert, 7, fields->recorded_at_ms);
+  sqlite3_bind_int64 (insert, 8, fields->occurred_at_ms);
+  mend_stmt_bind_int64_or_null (insert, 9, has_fix && fix->gnss_time_ms != 0,
+                                has_fix ? fix->gnss_time_ms : 0);
+  mend_stmt_bind_double_or_null (insert, 10, has_fix ? fix->latitude : NAN);
+  mend_stmt_bind_double_or_null (insert, 11, has_fix ? fix->longitude : NAN);
+  mend_stmt_bind_double_or_null (insert, 12, has_fix ? fix->altitude : NAN);
+  mend_stmt_bind_double_or_null (insert, 13, has_fix ? fix->horizontal_error : NAN);
+  sqlite3_bind_int (insert, 14, has_fix ? fix->mode : 0);
+  mend_stmt_bind_text (insert, 15, fields->payload_json);
+  mend_stmt_bind_text (insert, 16, prev_hash);
+  mend_stmt_bind_text (insert, 17, hash);
+  if (!mend_db_step_done (db, insert, error))
+    return FALSE;
+
+  move_head = mend_db_prepare (db, "UPDATE device SET head_seq = ?1, head_hash = ?2", error);
+  if (move_head == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (move_head, 1, fields->seq);
+  mend_stmt_bind_text (move_head, 2, hash);
+  if (!mend_db_step_done (db, move_head, error))
+    return FALSE;
+
+  if (out_hash != NULL)
+    *out_hash = g_steal_pointer (&hash);
+  return TRUE;
+}
+
+static gboolean
+chain_broken (GError **error, gint64 seq, const char *id, const char *what)
+{
+  g_set_error (error, MEND_STORE_ERROR, MEND_STORE_ERROR_CHAIN_BROKEN,
+               "The event log was tampered with: first bad event is seq %" G_GINT64_FORMAT
+               " (id %s): %s",
+               seq, id ? id : "unknown", what);
+  return FALSE;
+}
+
+static double
+column_double_or_nan (MendStmt *stmt, int column)
+{
+  return sqlite3_column_type (stmt, column) == SQLITE_NULL ? NAN
+                                                           : sqlite3_column_double (stmt, column);
+}
+
+/**
+ * mend_event_log_verify:
+ * @out_n_events: (out) (optional): events checked
+ *
+ * Walks the log in seq order and recomputes every hash. Sequence numbers must run 1, 2, 3 …
+ * without a gap, each prev_hash must be the previous hash, each hash must match the event's
+ * canonical bytes, and the last event must be the head that the device row remembers.
+ */
+gboolean
+mend_event_log_verify (MendDb *db, const char *device_id, gint64 *out_n_events, GError **error)
+{
+  g_autoptr (MendStmt) stmt = NULL;
+  g_autoptr (MendStmt) head = NULL;
+  g_autofree char *expected_prev = g_strdup (MEND_HASH_GENESIS);
+  gint64 expected_seq = 1;
+  gint64 head_seq;
+  int rc;
+
+  /* One read transaction for the walk and the head, so a concurrent append cannot make a
+   * sound log look broken. */
+  if (!mend_db_exec (db, "BEGIN", error))
+    return FALSE;
+
+  stmt = mend_db_prepare (db,
+                          "SELECT seq, id, kind, session_id, participant_id, supervisor_id, "
+                          "recorded_at, occurred_at, gnss_time, lat, lon, alt, h_accuracy, "
+                          "fix_mode, payload, prev_hash, hash FROM events ORDER BY seq",
+                          error);
+  if (stmt == NULL)
+    goto failed;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      MendFix fix = {
+        .mode = sqlite3_column_int (stmt, 13),
+        .latitude = column_double_or_nan (stmt, 9),
+        .longitude = column_double_or_nan (stmt, 10),
+        .altitude = column_double_or_nan (stmt, 11),
+        .horizontal_error = column_double_or_nan (stmt, 12),
+        .gnss_time_ms = sqlite3_column_int64 (stmt, 8),
+      };
+      MendEventFields fields = {
+        .device_id = device_id,
+        .seq = sqlite3_column_int64 (stmt, 0),
+        .id = mend_stmt_text (stmt, 1),
+        .kind = mend_stmt_text (stmt, 2),
+        .session_id = mend_stmt_text (stmt, 3),
+        .participant_id = mend_stmt_text (stmt, 4),
+        .supervisor_id = mend_stmt_text (stmt, 5),
+        .recorded_at_ms = sqlite3_column_int64 (stmt, 6),
+        .occurred_at_ms = sqlite3_column_int64 (stmt, 7),
+        .fix = &fix,
+        .payload_json = mend_stmt_text (stmt, 14),
+      };
+      const char *prev_hash = mend_stmt_text (stmt, 15);
+      const char *hash = mend_stmt_text (stmt, 16);
+      g_autofree char *recomputed = NULL;
+
+      if (fields.id == NULL || fields.kind == NULL || fields.payload_json == NULL)
+        {
+          chain_broken (error, fields.seq, fields.id, "a required field is empty");
+          goto failed;
+        }
+      if (fields.seq != expected_seq)
+        {
+          g_autofree char *what = g_strdup_printf (
+              "expected seq %" G_GINT64_FORMAT ": events before it were removed or reordered",
+              expected_seq);
+          chain_broken (error, fields.seq, fields.id, what);
+          goto failed;
+        }
+      if (g_strcmp0 (prev_hash, expected_prev) != 0)
+        {
+          chain_broken (error, fields.seq, fields.id,
+                        "its prev_hash is not the previous event's hash");
+          goto failed;
+        }
+      recomputed = mend_event_hash (expected_prev, &fields);
+      if (g_strcmp0 (recomputed, hash) != 0)
+        {
+          chain_broken (error, fields.seq, fields.id,
+                        "its contents do not match its hash (it was altered)");
+          goto failed;
+        }
+      g_free (expected_prev);
+      expected_prev = g_steal_pointer (&recomputed);
+      expected_seq++;
+    }
+  if (rc != SQLITE_DONE)
+    {
+      mend_db_set_error (db, rc, error, "Could not read the event log");
+      goto failed;
+    }
+
+  head = mend_db_prepare (db, "SELECT head_seq, head_hash FROM device", error);
+  if (head == NULL)
+    goto failed;
+  if (sqlite3_step (head) != SQLITE_ROW)
+    {
+      mend_db_set_error (db, sqlite3_errcode (db->handle), error, "Could not read the head");
+      goto failed;
+    }
+  head_seq = sqlite3_column_int64 (head, 0);
+  if (head_seq != expected_seq - 1 || g_strcmp0 (mend_stmt_text (head, 1), expected_prev) != 0)
+    {
+      g_set_error (error, MEND_STORE_ERROR, MEND_STORE_ERROR_CHAIN_BROKEN,
+                   "The event log was tampered with: first bad event is seq %" G_GINT64_FORMAT
+                   ": the log ends at seq %" G_GINT64_FORMAT
+                   " but the device recorded events up to seq %" G_GINT64_FORMAT
+                   " (the newest events were removed)",
+                   expected_seq, expected_seq - 1, head_seq);
+      goto failed;
+    }
+
+  g_clear_pointer (&stmt, mend_stmt_release);
+  g_clear_pointer (&head, mend_stmt_release);
+  mend_db_exec (db, "COMMIT", NULL);
+  if (out_n_events != NULL)
+    *out_n_events = expected_seq - 1;
+  return TRUE;
+
+failed:
+  g_clear_pointer (&stmt, mend_stmt_release);
+  g_clear_pointer (&head, mend_stmt_release);
+  mend_db_exec (db, "ROLLBACK", NULL);
+  return FALSE;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* What the store's files share: the struct, and the pieces each file provides to the others. */
+#pragma once
+
+#include "mend-canonical.h"
+#include "mend-command-private.h"
+#include "mend-db.h"
+#include "mend-rules.h"
+#include "mend-store.h"
+
+G_BEGIN_DECLS
+
+struct _MendStore
+{
+  GObject parent_instance;
+
+  char *path;
+  char *device_id;
+
+  /* The one writer connection. The worker thread uses it for async writes and mendctl's
+   * synchronous path uses it on its own thread; the lock keeps them to one at a time. */
+  GMutex write_lock;
+  MendDb *writer;
+  GThreadPool *worker;
+
+  /* Reads run on the caller's thread through their own read-only connection, so a read
+   * never waits for a write. */
+  MendDb *reader;
+};
+
+/* An event as the projections read it. */
+typedef struct
+{
+  const char *id;
+  MendEventKind kind;
+  const char *session_id;
+  const char *participant_id;
+  gint64 occurred_at_ms;
+  JsonObject *payload;
+} MendProjectedEvent;
+
+/* mend-store-migrate.c */
+gboolean mend_store_migrate (MendDb *db, const char *path, GError **error);
+
+/* mend-event-log.c */
+gboolean mend_event_log_append (MendDb *db, MendEventFields *fields, char **out_hash,
+                                GError **error);
+gboolean mend_event_log_verify (MendDb *db, const char *device_id, gint64 *out_n_events,
+                                GError **error);
+
+/* mend-projection.c */
+gboolean mend_projection_apply (MendDb *db, const MendProjectedEvent *event, GError **error);
+gboolean mend_projection_rebuild (MendDb *db, const char *session_id,
+                                  const char *participant_id, GError **error);
+
+/* mend-store.c */
+gboolean mend_store_begin (MendDb *db, GError **error);
+gboolean mend_store_commit (MendDb *db, GError **error);
+void mend_store_rollback (MendDb *db);
+
+/* mend-store-facts.c: what the rules need to know, read inside the write transaction. */
+gboolean mend_store_session_state (MendDb *db, const char *session_id, MendSessionState *out_state,
+                                   char **out_supervisor_id, GError **error);
+gboolean mend_store_attendance_facts (MendDb *db, const char *session_id,
+                                      const char *participant_id, MendAttendanceFacts *out_facts,
+                                      gint64 *out_arrived_at_ms, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,421 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mend-store"
+
+#include "config.h"
+
+#include <math.h>
+
+#include "mend-rules.h"
+#include "mend-store-private.h"
+
+/* Reads for the UI and mendctl, on the read-only connection. Each returns a GPtrArray that
+ * owns its rows. */
+
+static gboolean
+finish_rows (MendDb *db, int rc, GError **error)
+{
+  if (rc != SQLITE_DONE)
+    return mend_db_set_error (db, rc, error, "Could not read the store");
+  return TRUE;
+}
+
+GPtrArray *
+mend_store_list_sites (MendStore *self, GError **error)
+{
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify)mend_site_free);
+  g_autoptr (MendStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (MEND_IS_STORE (self), NULL);
+
+  stmt = mend_db_prepare (self->reader,
+                          "SELECT id, name, address, boundary, centre_lat, centre_lon, demo "
+                          "FROM sites ORDER BY name",
+                          error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      MendSite *site = g_new0 (MendSite, 1);
+
+      site->id = mend_stmt_dup_text (stmt, 0);
+      site->name = mend_stmt_dup_text (stmt, 1);
+      site->address = mend_stmt_dup_text (stmt, 2);
+      site->boundary = mend_stmt_dup_text (stmt, 3);
+      site->centre_lat = sqlite3_column_type (stmt, 4) == SQLITE_NULL
+                             ? NAN
+                             : sqlite3_column_double (stmt, 4);
+      site->centre_lon = sqlite3_column_type (stmt, 5) == SQLITE_NULL
+                             ? NAN
+                             : sqlite3_column_double (stmt, 5);
+      site->demo = sqlite3_column_int (stmt, 6) != 0;
+      g_ptr_array_add (rows, site);
+    }
+  if (!finish_rows (self->reader, rc, error))
+    return NULL;
+  return g_steal_pointer (&rows);
+}
+
+#define SESSION_COLUMNS                                                                        \
+  "SELECT s.id, s.site_id, t.name, s.supervisor_id, v.name, s.starts_at, s.ends_at, "          \
+  "  p.started_at IS NOT NULL, p.ended_at IS NOT NULL, "                                       \
+  "  (SELECT count(*) FROM assignments x WHERE x.session_id = s.id), "                         \
+  "  (SELECT count(*) FROM attendance a WHERE a.session_id = s.id AND a.state = 'on_site'), "  \
+  "  (SELECT count(*) FROM attendance a WHERE a.session_id = s.id AND a.state = 'done'), "     \
+  "  (SELECT count(*) FROM attendance a WHERE a.session_id = s.id AND a.state = 'absent') "    \
+  "FROM sessions s JOIN sites t ON t.id = s.site_id "                                          \
+  "LEFT JOIN supervisors v ON v.id = s.supervisor_id "                                         \
+  "LEFT JOIN session_progress p ON p.session_id = s.id "
+
+static MendSessionRow *
+session_row_from (MendStmt *stmt)
+{
+  MendSessionRow *row = g_new0 (MendSessionRow, 1);
+
+  row->id = mend_stmt_dup_text (stmt, 0);
+  row->site_id = mend_stmt_dup_text (stmt, 1);
+  row->site_name = mend_stmt_dup_text (stmt, 2);
+  row->supervisor_id = mend_stmt_dup_text (stmt, 3);
+  row->supervisor_name = mend_stmt_dup_text (stmt, 4);
+  row->starts_at_ms = sqlite3_column_int64 (stmt, 5);
+  row->ends_at_ms = sqlite3_column_int64 (stmt, 6);
+  row->state = sqlite3_column_int (stmt, 8)   ? MEND_SESSION_ENDED
+               : sqlite3_column_int (stmt, 7) ? MEND_SESSION_RUNNING
+                                              : MEND_SESSION_NOT_STARTED;
+  row->expected = sqlite3_column_int (stmt, 9);
+  row->on_site = sqlite3_column_int (stmt, 10);
+  row->done = sqlite3_column_int (stmt, 11);
+  row->absent = sqlite3_column_int (stmt, 12);
+  return row;
+}
+
+/**
+ * mend_store_list_sessions:
+ * @from_ms: sessions starting at or after this time
+ * @to_ms: and before this one
+ *
+ * Returns: (transfer full) (element-type MendSessionRow): sessions in start order.
+ */
+GPtrArray *
+mend_store_list_sessions (MendStore *self, gint64 from_ms, gint64 to_ms, GError **error)
+{
+  g_autoptr (GPtrArray) rows =
+      g_ptr_array_new_with_free_func ((GDestroyNotify)mend_session_row_free);
+  g_autoptr (MendStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (MEND_IS_STORE (self), NULL);
+
+  stmt = mend_db_prepare (self->reader,
+                          SESSION_COLUMNS "WHERE s.starts_at >= ?1 AND s.starts_at < ?2 "
+                                          "ORDER BY s.starts_at, s.id",
+                          error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, from_ms);
+  sqlite3_bind_int64 (stmt, 2, to_ms);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (rows, session_row_from (stmt));
+  if (!finish_rows (self->reader, rc, error))
+    return NULL;
+  return g_steal_pointer (&rows);
+}
+
+/**
+ * mend_store_get_session:
+ *
+ * Returns: (transfer full) (nullable): the session, or %NULL with rule session.unknown.
+ */
+MendSessionRow *
+mend_store_get_session (MendStore *self, const char *session_id, GError **error)
+{
+  g_autoptr (MendStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (MEND_IS_STORE (self), NULL);
+
+  stmt = mend_db_prepare (self->reader, SESSION_COLUMNS "WHERE s.id = ?1", error);
+  if (stmt == NULL)
+    return NULL;
+  mend_stmt_bind_text (stmt, 1, session_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    return session_row_from (stmt);
+  if (rc == SQLITE_DONE)
+    g_set_error (error, MEND_RULE_ERROR, MEND_RULE_UNKNOWN_SESSION,
+                 "Refused by rule %s: there is no session “%s”",
+                 mend_rule_name (MEND_RULE_UNKNOWN_SESSION), session_id);
+  else
+    mend_db_set_error (self->reader, rc, error, "Could not read the session");
+  return NULL;
+}
+
+static MendAttendanceState
+state_from (const char *state)
+{
+  if (g_strcmp0 (state, "on_site") == 0)
+    return MEND_ATTENDANCE_ON_SITE;
+  if (g_strcmp0 (state, "done") == 0)
+    return MEND_ATTENDANCE_DONE;
+  if (g_strcmp0 (state, "absent") == 0)
+    return MEND_ATTENDANCE_ABSENT;
+  return MEND_ATTENDANCE_EXPECTED;
+}
+
+/**
+ * mend_store_list_roster:
+ *
+ * Returns: (transfer full) (element-type MendRosterRow): everyone assigned to the session,
+ *   restricted people without a name, ordered by name or case reference.
+ */
+GPtrArray *
+mend_store_list_roster (MendStore *self, const char *session_id, GError **error)
+{
+  g_autoptr (GPtrArray) rows =
+      g_ptr_array_new_with_free_func ((GDestroyNotify)mend_roster_row_free);
+  g_autoptr (MendStmt) stmt = NULL;
+  g_autoptr (MendSessionRow) session = NULL;
+  int rc;
+
+  g_return_val_if_fail (MEND_IS_STORE (self), NULL);
+
+  session = mend_store_get_session (self, session_id, error);
+  if (session == NULL)
+    return NULL;
+
+  stmt = mend_db_prepare (
+      self->reader,
+      "SELECT p.id, p.case_ref, CASE WHEN p.restricted THEN NULL ELSE p.display_name END, "
+      "  p.restricted, a.state, a.briefed_at IS NOT NULL, a.arrived_at, a.finished_at, "
+      "  a.penalty_minutes, a.outcome, a.quality, a.behaviour, "
+      "  coalesce(a.minutes_credited, 0), p.minutes_ordered, p.minutes_credited_hq, "
+      "  (SELECT coalesce(sum(b.minutes_credited), 0) FROM attendance b "
+      "   WHERE b.participant_id = p.id) "
+      "FROM assignments x JOIN participants p ON p.id = x.participant_id "
+      "LEFT JOIN attendance a ON a.session_id = x.session_id AND a.participant_id = p.id "
+      "WHERE x.session_id = ?1 "
+      "ORDER BY p.restricted, coalesce(p.display_name, p.case_ref), p.case_ref",
+      error);
+  if (stmt == NULL)
+    return NULL;
+  mend_stmt_bind_text (stmt, 1, session_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      MendRosterRow *row = g_new0 (MendRosterRow, 1);
+
+      row->participant_id = mend_stmt_dup_text (stmt, 0);
+      row->case_ref = mend_stmt_dup_text (stmt, 1);
+      row->name = mend_stmt_dup_text (stmt, 2);
+      row->restricted = sqlite3_column_int (stmt, 3) != 0;
+      row->state = state_from (mend_stmt_text (stmt, 4));
+      row->briefed = sqlite3_column_int (stmt, 5) != 0;
+      row->arrived_at_ms = sqlite3_column_int64 (stmt, 6);
+      row->finished_at_ms = sqlite3_column_int64 (stmt, 7);
+      row->penalty_minutes = sqlite3_column_int (stmt, 8);
+      row->outcome = mend_stmt_dup_text (stmt, 9);
+      row->quality = mend_stmt_dup_text (stmt, 10);
+      row->behaviour = mend_stmt_dup_text (stmt, 11);
+      row->minutes_credited = sqlite3_column_int (stmt, 12);
+      row->minutes_owed = mend_rules_minutes_owed (sqlite3_column_int (stmt, 13),
+                                                   sqlite3_column_int (stmt, 14),
+                                                   sqlite3_column_int (stmt, 15));
+      g_ptr_array_add (rows, row);
+    }
+  if (!finish_rows (self->reader, rc, error))
+    return NULL;
+  return g_steal_pointer (&rows);
+}
+
+/**
+ * mend_store_list_tallies:
+ *
+ * Returns: (transfer full) (element-type MendTallyRow): every category with the session's
+ *   total, zero where nothing was counted.
+ */
+GPtrArray *
+mend_store_list_tallies (MendStore *self, const char *session_id, GError **error)
+{
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify)mend_tally_row_free);
+  g_autoptr (MendStmt) stmt = NULL;
+  g_autoptr (MendSessionRow) session = NULL;
+  int rc;
+
+  g_return_val_if_fail (MEND_IS_STORE (self), NULL);
+
+  session = mend_store_get_session (self, session_id, error);
+  if (session == NULL)
+    return NULL;
+
+  stmt = mend_db_prepare (self->reader,
+                          "SELECT c.id, c.label, c.unit, coalesce(t.total, 0) "
+                          "FROM tally_categories c LEFT JOIN tally_totals t "
+                          "  ON t.category_id = c.id AND t.session_id = ?1 "
+                          "ORDER BY c.position, c.id",
+                          error);
+  if (stmt == NULL)
+    return NULL;
+  mend_stmt_bind_text (stmt, 1, session_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      MendTallyRow *row = g_new0 (MendTallyRow, 1);
+
+      row->id = mend_stmt_dup_text (stmt, 0);
+      row->label = mend_stmt_dup_text (stmt, 1);
+      row->unit = mend_stmt_dup_text (stmt, 2);
+      row->total = sqlite3_column_int64 (stmt, 3);
+      g_ptr_array_add (rows, row);
+    }
+  if (!finish_rows (self->reader, rc, error))
+    return NULL;
+  return g_steal_pointer (&rows);
+}
+
+/**
+ * mend_store_list_outcomes:
+ *
+ * Returns: (transfer full) (element-type MendOutcomeRow): the outcome codes.
+ */
+GPtrArray *
+mend_store_list_outcomes (MendStore *self, GError **error)
+{
+  g_autoptr (GPtrArray) rows =
+      g_ptr_array_new_with_free_func ((GDestroyNotify)mend_outcome_row_free);
+  g_autoptr (MendStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (MEND_IS_STORE (self), NULL);
+
+  stmt = mend_db_prepare (self->reader,
+                          "SELECT code, label, hint, attended, credits_time, alerts_referrer "
+                          "FROM outcome_codes ORDER BY attended DESC, code",
+                          error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      MendOutcomeRow *row = g_new0 (MendOutcomeRow, 1);
+
+      row->code = mend_stmt_dup_text (stmt, 0);
+      row->label = mend_stmt_dup_text (stmt, 1);
+      row->hint = mend_stmt_dup_text (stmt, 2);
+      row->attended = sqlite3_column_int (stmt, 3) != 0;
+      row->credits_time = sqlite3_column_int (stmt, 4) != 0;
+      row->alerts_referrer = sqlite3_column_int (stmt, 5) != 0;
+      g_ptr_array_add (rows, row);
+    }
+  if (!finish_rows (self->reader, rc, error))
+    return NULL;
+  return g_steal_pointer (&rows);
+}
+
+static double
+column_double_or_nan (MendStmt *stmt, int column)
+{
+  return sqlite3_column_type (stmt, column) == SQLITE_NULL ? NAN
+                                                           : sqlite3_column_double (stmt, column);
+}
+
+/**
+ * mend_store_list_events:
+ * @session_id: (nullable): only this session's events
+ *
+ * Returns: (transfer full) (element-type MendEventRow): events in seq order, with sensitive
+ *   text redacted (see mend_payload_redact()).
+ */
+GPtrArray *
+mend_store_list_events (MendStore *self, const char *session_id, GError **error)
+{
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify)mend_event_row_free);
+  g_autoptr (MendStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (MEND_IS_STORE (self), NULL);
+
+  stmt = mend_db_prepare (self->reader,
+                          "SELECT e.seq, e.id, e.kind, e.session_id, e.participant_id, "
+                          "  e.supervisor_id, e.recorded_at, e.occurred_at, e.gnss_time, e.lat, "
+                          "  e.lon, e.alt, e.h_accuracy, e.fix_mode, e.payload, e.prev_hash, "
+                          "  e.hash, e.sync_state, v.voided_by "
+                          "FROM events e LEFT JOIN voided_events v ON v.event_id = e.id "
+                          "WHERE ?1 IS NULL OR e.session_id = ?1 ORDER BY e.seq",
+                          error);
+  if (stmt == NULL)
+    return NULL;
+  mend_stmt_bind_text (stmt, 1, session_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      MendEventRow *row = g_new0 (MendEventRow, 1);
+
+      row->seq = sqlite3_column_int64 (stmt, 0);
+      row->id = mend_stmt_dup_text (stmt, 1);
+      row->kind = mend_stmt_dup_text (stmt, 2);
+      row->session_id = mend_stmt_dup_text (stmt, 3);
+      row->participant_id = mend_stmt_dup_text (stmt, 4);
+      row->supervisor_id = mend_stmt_dup_text (stmt, 5);
+      row->recorded_at_ms = sqlite3_column_int64 (stmt, 6);
+      row->occurred_at_ms = sqlite3_column_int64 (stmt, 7);
+      row->fix.gnss_time_ms = sqlite3_column_int64 (stmt, 8);
+      row->fix.latitude = column_double_or_nan (stmt, 9);
+      row->fix.longitude = column_double_or_nan (stmt, 10);
+      row->fix.altitude = column_double_or_nan (stmt, 11);
+      row->fix.horizontal_error = column_double_or_nan (stmt, 12);
+      row->fix.mode = sqlite3_column_int (stmt, 13);
+      row->payload = mend_payload_redact (mend_stmt_text (stmt, 14));
+      row->prev_hash = mend_stmt_dup_text (stmt, 15);
+      row->hash = mend_stmt_dup_text (stmt, 16);
+      row->sync_state = mend_stmt_dup_text (stmt, 17);
+      row->voided_by = mend_stmt_dup_text (stmt, 18);
+      g_ptr_array_add (rows, row);
+    }
+  if (!finish_rows (self->reader, rc, error))
+    return NULL;
+  return g_steal_pointer (&rows);
+}
+
+/**
+ * mend_store_get_status:
+ *
+ * Returns: (transfer full) (nullable): counts and identity for `mendctl status`.
+ */
+MendStatus *
+mend_store_get_status (MendStore *self, GError **error)
+{
+  g_autoptr (MendStmt) stmt = NULL;
+  MendStatus *status;
+
+  g_return_val_if_fail (MEND_IS_STORE (self), NULL);
+
+  stmt = mend_db_prepare (
+      self->reader,
+      "SELECT d.demo, d.head_seq, d.head_hash, "
+      "  (SELECT count(*) FROM events), "
+      "  (SELECT count(*) FROM events WHERE sync_state = 'pending'), "
+      "  (SELECT count(*) FROM events WHERE sync_state = 'parked'), "
+      "  (SELECT count(*) FROM events WHERE sync_state = 'acknowledged'), "
+      "  (SELECT count(*) FROM sessions), (SELECT count(*) FROM participants), "
+      "  (SELECT user_version FROM pragma_user_version) "
+      "FROM device d",
+      error);
+  if (stmt == NULL)
+    return NULL;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      mend_db_set_error (self->reader, sqlite3_errcode (self->reader->handle), error,
+                         "Could not read the store's status");
+      return NULL;
+    }
+  status = g_new0 (MendStatus, 1);
+  status->path = g_strdup (self->path);
+  status->device_id = g_strdup (self->device_id);
+  status->demo = sqlite3_column_int (stmt, 0) != 0;
+  status->head_seq = sqlite3_column_int64 (stmt, 1);
+  status->head_hash = mend_stmt_dup_text (stmt, 2);
+  status->n_events = sqlite3_column_int64 (stmt, 3);
+  status->n_pending = sqlite3_column_int64 (stmt, 4);
+  status->n_parked = sqlite3_column_int64 (stmt, 5);
+  status->n_acknowledged = sqlite3_column_int64 (stmt, 6);
+  status->n_sessions = sqlite3_column_int64 (stmt, 7);
+  status->n_participants = sqlite3_column_int64 (stmt, 8);
+  status->schema_version = sqlite3_column_int (stmt, 9);
+  return status;
+}
