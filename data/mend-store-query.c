@@ -250,7 +250,7 @@ mend_store_list_tallies (MendStore *self, const char *session_id, GError **error
                           "SELECT c.id, c.label, c.unit, coalesce(t.total, 0) "
                           "FROM tally_categories c LEFT JOIN tally_totals t "
                           "  ON t.category_id = c.id AND t.session_id = ?1 "
-                          "ORDER BY c.position, c.id",
+                          "ORDER BY c.position IS NULL, c.position, c.id",
                           error);
   if (stmt == NULL)
     return NULL;

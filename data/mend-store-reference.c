@@ -15,6 +15,7 @@ typedef enum
 {
   FIELD_TEXT,
   FIELD_OPTIONAL_TEXT,
+  FIELD_TEXT_OR_EMPTY,
   FIELD_INT,
   FIELD_OPTIONAL_INT,
   FIELD_BOOL,
@@ -71,7 +72,7 @@ static const TableSpec specs[] = {
   { "outcome_codes", "outcome_codes", "code",
     { { "code", "code", FIELD_TEXT },
       { "label", "label", FIELD_TEXT },
-      { "hint", "hint", FIELD_TEXT },
+      { "hint", "hint", FIELD_TEXT_OR_EMPTY },
       { "attended", "attended", FIELD_BOOL },
       { "credits_time", "credits_time", FIELD_BOOL },
       { "alerts_referrer", "alerts_referrer", FIELD_BOOL } } },
@@ -158,6 +159,15 @@ bind_field (MendStmt *stmt, int position, const Field *field, JsonObject *item,
       mend_stmt_bind_text (stmt, position, json_node_get_string (node));
       return TRUE;
 
+    case FIELD_TEXT_OR_EMPTY:
+      if (absent)
+        mend_stmt_bind_text (stmt, position, "");
+      else if (value_type == G_TYPE_STRING)
+        mend_stmt_bind_text (stmt, position, json_node_get_string (node));
+      else
+        return invalid (error, spec, index, field->member, "must be a string");
+      return TRUE;
+
     case FIELD_OPTIONAL_INT:
       if (absent)
         {
@@ -230,8 +240,16 @@ apply_list (MendDb *db, const TableSpec *spec, JsonArray *list, GError **error)
         ok = bind_field (stmt, f + 1, &spec->fields[f], json_node_get_object (element), spec, i,
                          error);
       if (ok && (rc = sqlite3_step (stmt)) != SQLITE_DONE)
-        ok = mend_db_set_error (db, rc, error, "Reference data refused: %s[%u] (%s)",
-                                spec->list, i, "it names something missing or breaks a limit");
+        {
+          if ((rc & 0xff) == SQLITE_CONSTRAINT)
+            g_set_error (error, MEND_STORE_ERROR, MEND_STORE_ERROR_INVALID,
+                         "Reference data refused: %s[%u] names something missing or breaks a "
+                         "limit (%s); nothing was changed",
+                         spec->list, i, sqlite3_errmsg (db->handle));
+          else
+            mend_db_set_error (db, rc, error, "Could not apply the reference data");
+          ok = FALSE;
+        }
       sqlite3_reset (stmt);
       sqlite3_clear_bindings (stmt);
     }

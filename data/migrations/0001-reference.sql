@@ -65,5 +65,5 @@ CREATE TABLE tally_categories (
   id TEXT PRIMARY KEY,
   label TEXT NOT NULL,
   unit TEXT NOT NULL,
-  position INTEGER NOT NULL DEFAULT 0
+  position INTEGER                   -- display order; NULL sorts last
 ) STRICT;
