@@ -33,8 +33,8 @@ mendctl_sites (MendctlContext *ctx, int argc, char **argv)
 
   if (!mendctl_parse_options ("sites", "", json_entries (&json), &argc, &argv, 0, 0, &status))
     return status;
-  if (mendctl_open_store (ctx, &error) == NULL ||
-      (sites = mend_store_list_sites (ctx->store, &error)) == NULL)
+  if (mendctl_open_store (ctx, &error) == NULL
+      || (sites = mend_store_list_sites (ctx->store, &error)) == NULL)
     return mendctl_fail (error);
 
   if (!json)
@@ -109,8 +109,8 @@ mendctl_sessions (MendctlContext *ctx, int argc, char **argv)
     return mendctl_usage_error ("sessions", "--date and --all cannot be used together");
   if (!all && !mend_time_local_day_bounds (date ? date : "today", &from, &to, &error))
     return mendctl_fail (error);
-  if (mendctl_open_store (ctx, &error) == NULL ||
-      (sessions = mend_store_list_sessions (ctx->store, from, to, &error)) == NULL)
+  if (mendctl_open_store (ctx, &error) == NULL
+      || (sessions = mend_store_list_sessions (ctx->store, from, to, &error)) == NULL)
     return mendctl_fail (error);
 
   if (!json)
@@ -121,9 +121,10 @@ mendctl_sessions (MendctlContext *ctx, int argc, char **argv)
           g_autofree char *starts = mend_time_format_ms (s->starts_at_ms);
           g_autofree char *ends = mend_time_format_hh_mm (s->ends_at_ms);
 
-          printf ("%s  %.10s %.5s–%s  %s  [%s] expected %d, on site %d, done %d, absent %d\n", s->id,
-                  starts, starts + 11, ends, s->site_name, mend_session_state_to_string (s->state),
-                  s->expected, s->on_site, s->done, s->absent);
+          printf ("%s  %.10s %.5s–%s  %s  [%s] expected %d, on site %d, done %d, absent %d\n",
+                  s->id, starts, starts + 11, ends, s->site_name,
+                  mend_session_state_to_string (s->state), s->expected, s->on_site, s->done,
+                  s->absent);
         }
       if (sessions->len == 0)
         fprintf (stderr, "No sessions%s.\n", all ? "" : " on that day");
@@ -176,8 +177,8 @@ mendctl_roster (MendctlContext *ctx, int argc, char **argv)
   if (!mendctl_parse_options ("roster", "SESSION", json_entries (&json), &argc, &argv, 1, 1,
                               &status))
     return status;
-  if (mendctl_open_store (ctx, &error) == NULL ||
-      (roster = mend_store_list_roster (ctx->store, argv[1], &error)) == NULL)
+  if (mendctl_open_store (ctx, &error) == NULL
+      || (roster = mend_store_list_roster (ctx->store, argv[1], &error)) == NULL)
     return mendctl_fail (error);
 
   if (!json)
@@ -239,8 +240,8 @@ mendctl_tallies (MendctlContext *ctx, int argc, char **argv)
   if (!mendctl_parse_options ("tallies", "SESSION", json_entries (&json), &argc, &argv, 1, 1,
                               &status))
     return status;
-  if (mendctl_open_store (ctx, &error) == NULL ||
-      (tallies = mend_store_list_tallies (ctx->store, argv[1], &error)) == NULL)
+  if (mendctl_open_store (ctx, &error) == NULL
+      || (tallies = mend_store_list_tallies (ctx->store, argv[1], &error)) == NULL)
     return mendctl_fail (error);
 
   if (!json)
@@ -319,8 +320,8 @@ mendctl_events (MendctlContext *ctx, int argc, char **argv)
 
   if (!mendctl_parse_options ("events", "", entries, &argc, &argv, 0, 0, &status))
     return status;
-  if (mendctl_open_store (ctx, &error) == NULL ||
-      (events = mend_store_list_events (ctx->store, session, &error)) == NULL)
+  if (mendctl_open_store (ctx, &error) == NULL
+      || (events = mend_store_list_events (ctx->store, session, &error)) == NULL)
     return mendctl_fail (error);
 
   if (!json)
@@ -330,10 +331,9 @@ mendctl_events (MendctlContext *ctx, int argc, char **argv)
           MendEventRow *e = g_ptr_array_index (events, i);
           g_autofree char *at = mend_time_format_ms (e->occurred_at_ms);
 
-          printf ("%5" G_GINT64_FORMAT "  %s  %s  %-22s %s %s %s%s\n", e->seq, e->id, at,
-                  e->kind, e->session_id ? e->session_id : "-",
-                  e->participant_id ? e->participant_id : "-", e->payload,
-                  e->voided_by ? "  [voided]" : "");
+          printf ("%5" G_GINT64_FORMAT "  %s  %s  %-22s %s %s %s%s\n", e->seq, e->id, at, e->kind,
+                  e->session_id ? e->session_id : "-", e->participant_id ? e->participant_id : "-",
+                  e->payload, e->voided_by ? "  [voided]" : "");
         }
       return MENDCTL_EXIT_OK;
     }
@@ -381,8 +381,8 @@ mendctl_status (MendctlContext *ctx, int argc, char **argv)
 
   if (!mendctl_parse_options ("status", "", json_entries (&json), &argc, &argv, 0, 0, &status))
     return status;
-  if (mendctl_open_store (ctx, &error) == NULL ||
-      (s = mend_store_get_status (ctx->store, &error)) == NULL)
+  if (mendctl_open_store (ctx, &error) == NULL
+      || (s = mend_store_get_status (ctx->store, &error)) == NULL)
     return mendctl_fail (error);
 
   if (!json)

@@ -29,8 +29,11 @@ record (MendctlContext *ctx, MendCommand *command)
 
 /* Times given as HH:MM are on the session's day, so a record can be entered later. */
 static gboolean
-parse_session_time (MendctlContext *ctx, const char *session_id, const char *text,
-                    gint64 *out_ms, GError **error)
+parse_session_time (MendctlContext *ctx,
+                    const char *session_id,
+                    const char *text,
+                    gint64 *out_ms,
+                    GError **error)
 {
   g_autoptr (MendSessionRow) session = NULL;
 
@@ -61,8 +64,8 @@ record_session_event (MendctlContext *ctx, int argc, char **argv, gboolean start
 
   if (!mendctl_parse_options (name, "SESSION", entries, &argc, &argv, 1, 1, &status))
     return status;
-  if (mendctl_open_store (ctx, &error) == NULL ||
-      !parse_session_time (ctx, argv[1], at, &at_ms, &error))
+  if (mendctl_open_store (ctx, &error) == NULL
+      || !parse_session_time (ctx, argv[1], at, &at_ms, &error))
     return mendctl_fail (error);
 
   command = start ? mend_command_start_session (argv[1]) : mend_command_end_session (argv[1]);
@@ -98,8 +101,8 @@ mendctl_check_in (MendctlContext *ctx, int argc, char **argv)
 
   if (!mendctl_parse_options ("check-in", "SESSION PERSON", entries, &argc, &argv, 2, 2, &status))
     return status;
-  if (mendctl_open_store (ctx, &error) == NULL ||
-      !parse_session_time (ctx, argv[1], at, &at_ms, &error))
+  if (mendctl_open_store (ctx, &error) == NULL
+      || !parse_session_time (ctx, argv[1], at, &at_ms, &error))
     return mendctl_fail (error);
 
   person = mendctl_resolve_person (ctx, argv[1], argv[2]);
@@ -161,8 +164,7 @@ mendctl_check_out (MendctlContext *ctx, int argc, char **argv)
   gboolean alert = FALSE;
   GOptionEntry entries[] = {
     { "outcome", 0, 0, G_OPTION_ARG_STRING, &outcome, "Outcome code (required)", "CODE" },
-    { "arrived", 0, 0, G_OPTION_ARG_STRING, &arrived, "Arrival (default: check-in time)",
-      "HH:MM" },
+    { "arrived", 0, 0, G_OPTION_ARG_STRING, &arrived, "Arrival (default: check-in time)", "HH:MM" },
     { "finished", 0, 0, G_OPTION_ARG_STRING, &finished, "Finish (default: now)", "HH:MM" },
     { "penalty", 0, 0, G_OPTION_ARG_STRING, &penalty, "Penalty minutes (default 0)", "MIN" },
     { "quality", 0, 0, G_OPTION_ARG_STRING, &quality,
@@ -177,15 +179,14 @@ mendctl_check_out (MendctlContext *ctx, int argc, char **argv)
   GError *error = NULL;
   int status;
 
-  if (!mendctl_parse_options ("check-out", "SESSION PERSON", entries, &argc, &argv, 2, 2,
-                              &status))
+  if (!mendctl_parse_options ("check-out", "SESSION PERSON", entries, &argc, &argv, 2, 2, &status))
     return status;
   if (outcome == NULL)
     return mendctl_usage_error ("check-out", "--outcome CODE is required");
-  if (mendctl_open_store (ctx, &error) == NULL ||
-      !parse_session_time (ctx, argv[1], arrived, &details.arrived_at_ms, &error) ||
-      !parse_session_time (ctx, argv[1], finished, &details.finished_at_ms, &error) ||
-      !parse_minutes (penalty, &details.penalty_minutes, &error))
+  if (mendctl_open_store (ctx, &error) == NULL
+      || !parse_session_time (ctx, argv[1], arrived, &details.arrived_at_ms, &error)
+      || !parse_session_time (ctx, argv[1], finished, &details.finished_at_ms, &error)
+      || !parse_minutes (penalty, &details.penalty_minutes, &error))
     return mendctl_fail (error);
 
   details.outcome = outcome;
@@ -226,8 +227,7 @@ mendctl_tally (MendctlContext *ctx, int argc, char **argv)
   int delta = 0;
   int status;
 
-  if (!mendctl_parse_options ("tally", "SESSION CATEGORY DELTA", NULL, &argc, &argv, 3, 3,
-                              &status))
+  if (!mendctl_parse_options ("tally", "SESSION CATEGORY DELTA", NULL, &argc, &argv, 3, 3, &status))
     return status;
   if (!parse_minutes (argv[3][0] == '+' ? argv[3] + 1 : argv[3], &delta, &error))
     {
@@ -244,8 +244,7 @@ mendctl_void (MendctlContext *ctx, int argc, char **argv)
 {
   g_autofree char *reason = NULL;
   GOptionEntry entries[] = {
-    { "reason", 0, 0, G_OPTION_ARG_STRING, &reason, "Why the record is wrong (required)",
-      "TEXT" },
+    { "reason", 0, 0, G_OPTION_ARG_STRING, &reason, "Why the record is wrong (required)", "TEXT" },
     { NULL },
   };
   GError *error = NULL;

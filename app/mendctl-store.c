@@ -38,9 +38,9 @@ mendctl_demo (MendctlContext *ctx, int argc, char **argv)
 
   if (!mendctl_parse_options ("demo", "", NULL, &argc, &argv, 0, 0, &status))
     return status;
-  if (mendctl_open_store (ctx, &error) == NULL || !mend_store_load_demo (ctx->store, &error) ||
-      !mend_time_local_day_bounds ("today", &from, &to, &error) ||
-      (sessions = mend_store_list_sessions (ctx->store, from, to, &error)) == NULL)
+  if (mendctl_open_store (ctx, &error) == NULL || !mend_store_load_demo (ctx->store, &error)
+      || !mend_time_local_day_bounds ("today", &from, &to, &error)
+      || (sessions = mend_store_list_sessions (ctx->store, from, to, &error)) == NULL)
     return mendctl_fail (error);
 
   printf ("Demo data loaded into %s (approximate outlines, invented people).\n\n"
@@ -70,8 +70,8 @@ mendctl_verify (MendctlContext *ctx, int argc, char **argv)
 
   if (!mendctl_parse_options ("verify", "", NULL, &argc, &argv, 0, 0, &status))
     return status;
-  if (mendctl_open_store (ctx, &error) == NULL ||
-      !mend_store_verify (ctx->store, &n_events, &error))
+  if (mendctl_open_store (ctx, &error) == NULL
+      || !mend_store_verify (ctx->store, &n_events, &error))
     return mendctl_fail (error);
   printf ("OK: store intact, hash chain of %" G_GINT64_FORMAT " events verified\n", n_events);
   return MENDCTL_EXIT_OK;
@@ -85,8 +85,8 @@ mendctl_rebuild (MendctlContext *ctx, int argc, char **argv)
 
   if (!mendctl_parse_options ("rebuild", "", NULL, &argc, &argv, 0, 0, &status))
     return status;
-  if (mendctl_open_store (ctx, &error) == NULL ||
-      !mend_store_rebuild_projections (ctx->store, &error))
+  if (mendctl_open_store (ctx, &error) == NULL
+      || !mend_store_rebuild_projections (ctx->store, &error))
     return mendctl_fail (error);
   printf ("Projections rebuilt from the event log\n");
   return MENDCTL_EXIT_OK;
@@ -118,7 +118,10 @@ csv_field (GString *line, const char *value)
 }
 
 static void
-emit_row (GString *line, JsonBuilder *b, const char *const *names, const char *const *values,
+emit_row (GString *line,
+          JsonBuilder *b,
+          const char *const *names,
+          const char *const *values,
           gboolean json)
 {
   if (json)
@@ -153,13 +156,21 @@ time_or_null (gint64 ms)
 }
 
 static gboolean
-export_attendance (MendctlContext *ctx, MendSessionRow *s, GString *line, JsonBuilder *b,
-                   gboolean json, GError **error)
+export_attendance (MendctlContext *ctx,
+                   MendSessionRow *s,
+                   GString *line,
+                   JsonBuilder *b,
+                   gboolean json,
+                   GError **error)
 {
   static const char *const names[] = {
-    "session_id", "session_start", "site",     "participant_id",   "case_ref",
-    "name",       "state",         "arrived_at", "finished_at",    "penalty_minutes",
-    "outcome",    "minutes_credited", "minutes_owed", NULL,
+    "session_id",   "session_start",
+    "site",         "participant_id",
+    "case_ref",     "name",
+    "state",        "arrived_at",
+    "finished_at",  "penalty_minutes",
+    "outcome",      "minutes_credited",
+    "minutes_owed", NULL,
   };
   g_autoptr (GPtrArray) roster = mend_store_list_roster (ctx->store, s->id, error);
   g_autofree char *start = mend_time_format_ms (s->starts_at_ms);
@@ -180,10 +191,19 @@ export_attendance (MendctlContext *ctx, MendSessionRow *s, GString *line, JsonBu
       g_autofree char *credited = g_strdup_printf ("%d", r->minutes_credited);
       g_autofree char *owed = g_strdup_printf ("%d", r->minutes_owed);
       const char *values[] = {
-        s->id,    start,   s->site_name,
-        r->participant_id, r->case_ref, r->name,
-        mend_attendance_state_to_string (r->state), arrived, finished,
-        penalty,  r->outcome, credited, owed,
+        s->id,
+        start,
+        s->site_name,
+        r->participant_id,
+        r->case_ref,
+        r->name,
+        mend_attendance_state_to_string (r->state),
+        arrived,
+        finished,
+        penalty,
+        r->outcome,
+        credited,
+        owed,
       };
 
       emit_row (line, b, names, values, json);
@@ -192,8 +212,12 @@ export_attendance (MendctlContext *ctx, MendSessionRow *s, GString *line, JsonBu
 }
 
 static gboolean
-export_tallies (MendctlContext *ctx, MendSessionRow *s, GString *line, JsonBuilder *b,
-                gboolean json, GError **error)
+export_tallies (MendctlContext *ctx,
+                MendSessionRow *s,
+                GString *line,
+                JsonBuilder *b,
+                gboolean json,
+                GError **error)
 {
   static const char *const names[] = {
     "session_id", "session_start", "site", "category", "label", "unit", "total", NULL,
@@ -247,8 +271,8 @@ mendctl_export (MendctlContext *ctx, int argc, char **argv)
   json = g_str_equal (format, "json");
   export_session = g_strcmp0 (what, "tallies") == 0 ? export_tallies : export_attendance;
 
-  if (mendctl_open_store (ctx, &error) == NULL ||
-      (sessions = mend_store_list_sessions (ctx->store, G_MININT64, G_MAXINT64, &error)) == NULL)
+  if (mendctl_open_store (ctx, &error) == NULL
+      || (sessions = mend_store_list_sessions (ctx->store, G_MININT64, G_MAXINT64, &error)) == NULL)
     return mendctl_fail (error);
 
   if (json)
@@ -256,8 +280,8 @@ mendctl_export (MendctlContext *ctx, int argc, char **argv)
       b = json_builder_new ();
       json_builder_begin_array (b);
     }
-  else if (sessions->len > 0 &&
-           !export_session (ctx, g_ptr_array_index (sessions, 0), NULL, NULL, FALSE, &error))
+  else if (sessions->len > 0
+           && !export_session (ctx, g_ptr_array_index (sessions, 0), NULL, NULL, FALSE, &error))
     return mendctl_fail (error);
 
   for (guint i = 0; i < sessions->len; i++)

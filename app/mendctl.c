@@ -25,8 +25,7 @@ static const MendctlCommand commands[] = {
   { "brief", "SESSION PERSON", "Record that a person had the safety briefing", mendctl_brief },
   { "check-out", "SESSION PERSON --outcome CODE [options]", "Check a person out",
     mendctl_check_out },
-  { "absent", "SESSION PERSON [--notes TEXT]", "Mark a person as not attending",
-    mendctl_absent },
+  { "absent", "SESSION PERSON [--notes TEXT]", "Mark a person as not attending", mendctl_absent },
   { "tally", "SESSION CATEGORY DELTA", "Add to (or take from) a tally", mendctl_tally },
   { "tallies", "SESSION [--json]", "Tally totals of a session", mendctl_tallies },
   { "end", "SESSION [--at TIME]", "End a session", mendctl_end },
@@ -77,8 +76,8 @@ mendctl_fail (GError *error)
 
   if (error->domain == MEND_RULE_ERROR)
     code = MENDCTL_EXIT_REFUSED;
-  else if (error->domain == G_OPTION_ERROR ||
-           g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
+  else if (error->domain == G_OPTION_ERROR
+           || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
     code = MENDCTL_EXIT_USAGE;
   fprintf (stderr, "mendctl: %s\n", error->message);
   g_error_free (error);
@@ -226,8 +225,8 @@ mendctl_resolve_person (MendctlContext *ctx, const char *session_id, const char 
     {
       MendRosterRow *row = g_ptr_array_index (roster, i);
 
-      if (g_str_equal (row->participant_id, person) ||
-          g_ascii_strcasecmp (row->case_ref, person) == 0)
+      if (g_str_equal (row->participant_id, person)
+          || g_ascii_strcasecmp (row->case_ref, person) == 0)
         return g_strdup (row->participant_id);
     }
   return g_strdup (person);

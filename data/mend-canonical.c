@@ -264,8 +264,8 @@ mend_hash_chain_next (const char *prev_hash, GBytes *canonical)
   g_return_val_if_fail (prev_hash != NULL && strlen (prev_hash) == 64, NULL);
 
   for (guint i = 0; i < 32; i++)
-    prev[i] = g_ascii_xdigit_value (prev_hash[2 * i]) << 4 |
-              g_ascii_xdigit_value (prev_hash[2 * i + 1]);
+    prev[i] = g_ascii_xdigit_value (prev_hash[2 * i]) << 4
+              | g_ascii_xdigit_value (prev_hash[2 * i + 1]);
   g_checksum_update (checksum, prev, sizeof prev);
   data = g_bytes_get_data (canonical, &len);
   g_checksum_update (checksum, data, len);

@@ -83,8 +83,8 @@ mend_db_set_error (MendDb *db, int rc, GError **error, const char *format, ...)
   va_end (args);
 
   if (explanation != NULL)
-    g_set_error (error, MEND_STORE_ERROR, error_code_for (rc), "%s: %s (%s)", context,
-                 explanation, detail);
+    g_set_error (error, MEND_STORE_ERROR, error_code_for (rc), "%s: %s (%s)", context, explanation,
+                 detail);
   else
     g_set_error (error, MEND_STORE_ERROR, error_code_for (rc), "%s: %s", context, detail);
   return FALSE;

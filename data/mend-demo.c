@@ -16,13 +16,13 @@ static const MendDemoSupervisor supervisors[] = {
 
 /* Approximate outlines drawn for the demo, not surveyed boundaries: good enough to try the
  * geofence near Kettering, marked "demo" in the store. */
-static const char spring_rise_boundary[] =
-    "{\"type\":\"Polygon\",\"coordinates\":[[[-0.7081,52.4048],[-0.7046,52.4053],"
-    "[-0.7032,52.4071],[-0.7049,52.4082],[-0.7079,52.4077],[-0.7090,52.4060],"
-    "[-0.7081,52.4048]]]}";
-static const char headlands_boundary[] =
-    "{\"type\":\"Polygon\",\"coordinates\":[[[-0.7197,52.3899],[-0.7173,52.3899],"
-    "[-0.7173,52.3911],[-0.7197,52.3911],[-0.7197,52.3899]]]}";
+static const char spring_rise_boundary[]
+    = "{\"type\":\"Polygon\",\"coordinates\":[[[-0.7081,52.4048],[-0.7046,52.4053],"
+      "[-0.7032,52.4071],[-0.7049,52.4082],[-0.7079,52.4077],[-0.7090,52.4060],"
+      "[-0.7081,52.4048]]]}";
+static const char headlands_boundary[]
+    = "{\"type\":\"Polygon\",\"coordinates\":[[[-0.7197,52.3899],[-0.7173,52.3899],"
+      "[-0.7173,52.3911],[-0.7197,52.3911],[-0.7197,52.3899]]]}";
 
 const MendDemoSupervisor *
 mend_demo_supervisors (guint *out_n)
@@ -50,8 +50,13 @@ mend_demo_session_id (const char *site_key, int day_offset)
 }
 
 static void
-add_site (JsonBuilder *b, const char *id, const char *name, const char *address,
-          const char *boundary, double lat, double lon)
+add_site (JsonBuilder *b,
+          const char *id,
+          const char *name,
+          const char *address,
+          const char *boundary,
+          double lat,
+          double lon)
 {
   g_autoptr (JsonNode) polygon = json_from_string (boundary, NULL);
 
@@ -74,8 +79,14 @@ add_site (JsonBuilder *b, const char *id, const char *name, const char *address,
 }
 
 static void
-add_participant (JsonBuilder *b, const char *id, const char *case_ref, const char *name,
-                 int ordered, int credited, const char *disposal, gint64 disposal_at)
+add_participant (JsonBuilder *b,
+                 const char *id,
+                 const char *case_ref,
+                 const char *name,
+                 int ordered,
+                 int credited,
+                 const char *disposal,
+                 gint64 disposal_at)
 {
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "id");
@@ -101,8 +112,14 @@ add_participant (JsonBuilder *b, const char *id, const char *case_ref, const cha
 }
 
 static void
-add_session (JsonBuilder *b, const char *site_key, const char *site, const char *supervisor,
-             int day_offset, int from_hour, int to_hour, const char *const *people)
+add_session (JsonBuilder *b,
+             const char *site_key,
+             const char *site,
+             const char *supervisor,
+             int day_offset,
+             int from_hour,
+             int to_hour,
+             const char *const *people)
 {
   g_autofree char *id = mend_demo_session_id (site_key, day_offset);
 
@@ -137,8 +154,13 @@ add_session (JsonBuilder *b, const char *site_key, const char *site, const char 
 }
 
 static void
-add_outcome (JsonBuilder *b, const char *code, const char *label, const char *hint,
-             gboolean attended, gboolean credits, gboolean alerts)
+add_outcome (JsonBuilder *b,
+             const char *code,
+             const char *label,
+             const char *hint,
+             gboolean attended,
+             gboolean credits,
+             gboolean alerts)
 {
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "code");
@@ -246,12 +268,12 @@ mend_store_load_demo (MendStore *self, GError **error)
    * possession of Class B drugs, by community resolution, to start within 48 hours. */
   json_builder_set_member_name (b, "participants");
   json_builder_begin_array (b);
-  add_participant (b, "demo-p-hart", "KTG/26/0417", "Daniel Hart", 240, 0,
-                   "community resolution", yesterday_evening);
+  add_participant (b, "demo-p-hart", "KTG/26/0417", "Daniel Hart", 240, 0, "community resolution",
+                   yesterday_evening);
   add_participant (b, "demo-p-cole", "KTG/26/0418", "Ryan Cole", 240, 0, "community resolution",
                    yesterday_evening);
-  add_participant (b, "demo-p-clarke", "KTG/26/0388", "Mia Clarke", 360, 120,
-                   "conditional caution", mend_time_today_at (11, 0, -6));
+  add_participant (b, "demo-p-clarke", "KTG/26/0388", "Mia Clarke", 360, 120, "conditional caution",
+                   mend_time_today_at (11, 0, -6));
   add_participant (b, "demo-p-0391", "KTG/26/0391", NULL, 600, 0, "conditional caution",
                    mend_time_today_at (10, 0, -3));
   json_builder_end_array (b);
@@ -290,8 +312,7 @@ mend_store_load_demo (MendStore *self, GError **error)
     return FALSE;
 
   json_builder_begin_object (b);
-  add_session (b, "spring-rise", "demo-site-spring-rise", "sup-ana", 0, 9, 13,
-               spring_rise_people);
+  add_session (b, "spring-rise", "demo-site-spring-rise", "sup-ana", 0, 9, 13, spring_rise_people);
   if (!apply (self, b, error))
     return FALSE;
   json_builder_begin_object (b);

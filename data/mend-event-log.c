@@ -161,9 +161,9 @@ mend_event_log_verify (MendDb *db, const char *device_id, gint64 *out_n_events, 
         }
       if (fields.seq != expected_seq)
         {
-          g_autofree char *what = g_strdup_printf (
-              "expected seq %" G_GINT64_FORMAT ": events before it were removed or reordered",
-              expected_seq);
+          g_autofree char *what = g_strdup_printf ("expected seq %" G_GINT64_FORMAT
+                                                   ": events before it were removed or reordered",
+                                                   expected_seq);
           chain_broken (error, fields.seq, fields.id, what);
           goto failed;
         }

@@ -40,10 +40,10 @@ mend_pin_hash (const char *pin, GError **error)
   if (!ensure_sodium (error))
     return NULL;
   if (crypto_pwhash_str (encoded, pin, strlen (pin), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                         crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+                         crypto_pwhash_MEMLIMIT_INTERACTIVE)
+      != 0)
     {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE,
-                   "Not enough memory to hash the PIN");
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE, "Not enough memory to hash the PIN");
       return NULL;
     }
   return g_strdup (encoded);

@@ -83,13 +83,13 @@ minutes_owed_before (MendDb *db,
                      int *out_owed,
                      GError **error)
 {
-  g_autoptr (MendStmt) stmt = mend_db_prepare (
-      db,
-      "SELECT p.minutes_ordered, p.minutes_credited_hq, "
-      "  (SELECT coalesce(sum(a.minutes_credited), 0) FROM attendance a "
-      "   WHERE a.participant_id = p.id AND a.session_id != ?1) "
-      "FROM participants p WHERE p.id = ?2",
-      error);
+  g_autoptr (MendStmt) stmt
+      = mend_db_prepare (db,
+                         "SELECT p.minutes_ordered, p.minutes_credited_hq, "
+                         "  (SELECT coalesce(sum(a.minutes_credited), 0) FROM attendance a "
+                         "   WHERE a.participant_id = p.id AND a.session_id != ?1) "
+                         "FROM participants p WHERE p.id = ?2",
+                         error);
 
   if (stmt == NULL)
     return FALSE;
@@ -98,9 +98,8 @@ minutes_owed_before (MendDb *db,
   switch (sqlite3_step (stmt))
     {
     case SQLITE_ROW:
-      *out_owed = mend_rules_minutes_owed (sqlite3_column_int (stmt, 0),
-                                           sqlite3_column_int (stmt, 1),
-                                           sqlite3_column_int (stmt, 2));
+      *out_owed = mend_rules_minutes_owed (
+          sqlite3_column_int (stmt, 0), sqlite3_column_int (stmt, 1), sqlite3_column_int (stmt, 2));
       return TRUE;
     case SQLITE_DONE:
       /* The person has left the reference data since; nothing more can be credited. */
@@ -115,8 +114,8 @@ minutes_owed_before (MendDb *db,
 static gboolean
 outcome_credits_time (MendDb *db, const char *outcome, gboolean *out_credits, GError **error)
 {
-  g_autoptr (MendStmt) stmt =
-      mend_db_prepare (db, "SELECT credits_time FROM outcome_codes WHERE code = ?1", error);
+  g_autoptr (MendStmt) stmt
+      = mend_db_prepare (db, "SELECT credits_time FROM outcome_codes WHERE code = ?1", error);
   int rc;
 
   if (stmt == NULL)
@@ -141,8 +140,8 @@ apply_checked_out (MendDb *db, const MendProjectedEvent *event, GError **error)
   gboolean credits = FALSE;
   int owed = 0;
 
-  if (!outcome_credits_time (db, outcome, &credits, error) ||
-      !minutes_owed_before (db, event->session_id, event->participant_id, &owed, error))
+  if (!outcome_credits_time (db, outcome, &credits, error)
+      || !minutes_owed_before (db, event->session_id, event->participant_id, &owed, error))
     return FALSE;
 
   stmt = mend_db_prepare (
@@ -163,10 +162,10 @@ apply_checked_out (MendDb *db, const MendProjectedEvent *event, GError **error)
   sqlite3_bind_int64 (stmt, 5, finished);
   sqlite3_bind_int (stmt, 6, penalty);
   mend_stmt_bind_text (stmt, 7, outcome);
-  mend_stmt_bind_text (stmt, 8, json_object_get_string_member_with_default (payload, "quality",
-                                                                            "not_applicable"));
-  mend_stmt_bind_text (stmt, 9, json_object_get_string_member_with_default (payload, "behaviour",
-                                                                            "not_applicable"));
+  mend_stmt_bind_text (
+      stmt, 8, json_object_get_string_member_with_default (payload, "quality", "not_applicable"));
+  mend_stmt_bind_text (
+      stmt, 9, json_object_get_string_member_with_default (payload, "behaviour", "not_applicable"));
   sqlite3_bind_int (stmt, 10,
                     mend_rules_minutes_credited (arrived, finished, penalty, credits, owed));
   return run (db, stmt, error);
@@ -202,8 +201,7 @@ apply_tally (MendDb *db, const MendProjectedEvent *event, GError **error)
     return FALSE;
   mend_stmt_bind_text (stmt, 1, event->session_id);
   mend_stmt_bind_text (stmt, 2,
-                       json_object_get_string_member_with_default (event->payload, "category",
-                                                                   ""));
+                       json_object_get_string_member_with_default (event->payload, "category", ""));
   sqlite3_bind_int64 (stmt, 3,
                       json_object_get_int_member_with_default (event->payload, "delta", 0));
   return run (db, stmt, error);
@@ -214,13 +212,14 @@ apply_void (MendDb *db, const MendProjectedEvent *event, GError **error)
 {
   g_autoptr (MendStmt) mark = NULL;
   g_autoptr (MendStmt) target = NULL;
-  const char *target_id =
-      json_object_get_string_member_with_default (event->payload, "target", NULL);
+  const char *target_id
+      = json_object_get_string_member_with_default (event->payload, "target", NULL);
   g_autofree char *session_id = NULL;
   g_autofree char *participant_id = NULL;
 
-  mark = mend_db_prepare (db, "INSERT OR IGNORE INTO voided_events (event_id, voided_by) "
-                              "VALUES (?1, ?2)",
+  mark = mend_db_prepare (db,
+                          "INSERT OR IGNORE INTO voided_events (event_id, voided_by) "
+                          "VALUES (?1, ?2)",
                           error);
   if (mark == NULL)
     return FALSE;
@@ -229,8 +228,8 @@ apply_void (MendDb *db, const MendProjectedEvent *event, GError **error)
   if (!run (db, mark, error))
     return FALSE;
 
-  target = mend_db_prepare (db, "SELECT session_id, participant_id FROM events WHERE id = ?1",
-                            error);
+  target
+      = mend_db_prepare (db, "SELECT session_id, participant_id FROM events WHERE id = ?1", error);
   if (target == NULL)
     return FALSE;
   mend_stmt_bind_text (target, 1, target_id);
@@ -282,7 +281,10 @@ mend_projection_apply (MendDb *db, const MendProjectedEvent *event, GError **err
 }
 
 static gboolean
-exec_scoped (MendDb *db, const char *sql, const char *session_id, const char *participant_id,
+exec_scoped (MendDb *db,
+             const char *sql,
+             const char *session_id,
+             const char *participant_id,
              GError **error)
 {
   g_autoptr (MendStmt) stmt = mend_db_prepare (db, sql, error);
@@ -369,11 +371,11 @@ mend_projection_rebuild (MendDb *db,
     }
 
   if (!exec_scoped (db, "DELETE FROM session_progress WHERE session_id = ?1", session_id,
-                    participant_id, error) ||
-      !exec_scoped (db, "DELETE FROM tally_totals WHERE session_id = ?1", session_id,
-                    participant_id, error) ||
-      !exec_scoped (db, "DELETE FROM attendance WHERE session_id = ?1 OR participant_id = ?2",
-                    session_id, participant_id, error))
+                    participant_id, error)
+      || !exec_scoped (db, "DELETE FROM tally_totals WHERE session_id = ?1", session_id,
+                       participant_id, error)
+      || !exec_scoped (db, "DELETE FROM attendance WHERE session_id = ?1 OR participant_id = ?2",
+                       session_id, participant_id, error))
     return FALSE;
   events = mend_db_prepare (db,
                             "SELECT id, kind, session_id, participant_id, occurred_at, payload "

@@ -135,15 +135,15 @@ mend_payload_redact (const char *payload_json)
   JsonObject *object;
   static const char *const free_text[] = { "notes", "reason" };
 
-  if (!json_parser_load_from_data (parser, payload_json, -1, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+  if (!json_parser_load_from_data (parser, payload_json, -1, NULL)
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     return g_strdup (payload_json);
   object = json_node_get_object (json_parser_get_root (parser));
   if (!json_object_get_boolean_member_with_default (object, "sensitive", FALSE))
     return g_strdup (payload_json);
   for (guint i = 0; i < G_N_ELEMENTS (free_text); i++)
-    if (json_object_has_member (object, free_text[i]) &&
-        !json_object_get_null_member (object, free_text[i]))
+    if (json_object_has_member (object, free_text[i])
+        && !json_object_get_null_member (object, free_text[i]))
       json_object_set_string_member (object, free_text[i], "[sensitive]");
   return mend_canonical_json (json_parser_get_root (parser), NULL);
 }

@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-G_DEFINE_QUARK (mend-rule-error-quark, mend_rule_error)
+G_DEFINE_QUARK (mend_rule_error, mend_rule_error)
 
 /* Indexed by MendRule. These names are quoted in every refusal and by mendctl's tests, so
  * they are part of the interface: change one only with its tests. */
@@ -59,8 +59,8 @@ mend_rule_name (MendRule rule)
   return rule_names[rule];
 }
 
-static gboolean refuse (GError **error, MendRule rule, const char *format, ...)
-    G_GNUC_PRINTF (3, 4);
+static gboolean
+refuse (GError **error, MendRule rule, const char *format, ...) G_GNUC_PRINTF (3, 4);
 
 /* Every refusal goes through here, so each message starts with the rule that refused it. */
 static gboolean
@@ -339,8 +339,7 @@ mend_rules_void (const MendVoidFacts *facts, GError **error)
   if (facts->already_voided)
     return refuse (error, MEND_RULE_ALREADY_VOIDED, "that event has already been voided");
   if (facts->blocking_record != NULL)
-    return refuse (error, MEND_RULE_VOID_LATER_RECORDS, "void %s first",
-                   facts->blocking_record);
+    return refuse (error, MEND_RULE_VOID_LATER_RECORDS, "void %s first", facts->blocking_record);
   return check_notes (reason, error);
 }
 

@@ -62,8 +62,8 @@ apply_one (MendDb *db, const char *name, int version, GError **error)
    * previous version, never between two. */
   if (!mend_store_begin (db, error))
     return FALSE;
-  if (!mend_db_exec (db, sql, error) || !mend_db_exec (db, set_version, error) ||
-      !mend_store_commit (db, error))
+  if (!mend_db_exec (db, sql, error) || !mend_db_exec (db, set_version, error)
+      || !mend_store_commit (db, error))
     {
       mend_store_rollback (db);
       g_prefix_error (error, "Migration %s failed: ", name);

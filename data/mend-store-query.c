@@ -42,12 +42,10 @@ mend_store_list_sites (MendStore *self, GError **error)
       site->name = mend_stmt_dup_text (stmt, 1);
       site->address = mend_stmt_dup_text (stmt, 2);
       site->boundary = mend_stmt_dup_text (stmt, 3);
-      site->centre_lat = sqlite3_column_type (stmt, 4) == SQLITE_NULL
-                             ? NAN
-                             : sqlite3_column_double (stmt, 4);
-      site->centre_lon = sqlite3_column_type (stmt, 5) == SQLITE_NULL
-                             ? NAN
-                             : sqlite3_column_double (stmt, 5);
+      site->centre_lat
+          = sqlite3_column_type (stmt, 4) == SQLITE_NULL ? NAN : sqlite3_column_double (stmt, 4);
+      site->centre_lon
+          = sqlite3_column_type (stmt, 5) == SQLITE_NULL ? NAN : sqlite3_column_double (stmt, 5);
       site->demo = sqlite3_column_int (stmt, 6) != 0;
       g_ptr_array_add (rows, site);
     }
@@ -56,15 +54,15 @@ mend_store_list_sites (MendStore *self, GError **error)
   return g_steal_pointer (&rows);
 }
 
-#define SESSION_COLUMNS                                                                        \
-  "SELECT s.id, s.site_id, t.name, s.supervisor_id, v.name, s.starts_at, s.ends_at, "          \
-  "  p.started_at IS NOT NULL, p.ended_at IS NOT NULL, "                                       \
-  "  (SELECT count(*) FROM assignments x WHERE x.session_id = s.id), "                         \
-  "  (SELECT count(*) FROM attendance a WHERE a.session_id = s.id AND a.state = 'on_site'), "  \
-  "  (SELECT count(*) FROM attendance a WHERE a.session_id = s.id AND a.state = 'done'), "     \
-  "  (SELECT count(*) FROM attendance a WHERE a.session_id = s.id AND a.state = 'absent') "    \
-  "FROM sessions s JOIN sites t ON t.id = s.site_id "                                          \
-  "LEFT JOIN supervisors v ON v.id = s.supervisor_id "                                         \
+#define SESSION_COLUMNS                                                                            \
+  "SELECT s.id, s.site_id, t.name, s.supervisor_id, v.name, s.starts_at, s.ends_at, "              \
+  "  p.started_at IS NOT NULL, p.ended_at IS NOT NULL, "                                           \
+  "  (SELECT count(*) FROM assignments x WHERE x.session_id = s.id), "                             \
+  "  (SELECT count(*) FROM attendance a WHERE a.session_id = s.id AND a.state = 'on_site'), "      \
+  "  (SELECT count(*) FROM attendance a WHERE a.session_id = s.id AND a.state = 'done'), "         \
+  "  (SELECT count(*) FROM attendance a WHERE a.session_id = s.id AND a.state = 'absent') "        \
+  "FROM sessions s JOIN sites t ON t.id = s.site_id "                                              \
+  "LEFT JOIN supervisors v ON v.id = s.supervisor_id "                                             \
   "LEFT JOIN session_progress p ON p.session_id = s.id "
 
 static MendSessionRow *
@@ -99,8 +97,8 @@ session_row_from (MendStmt *stmt)
 GPtrArray *
 mend_store_list_sessions (MendStore *self, gint64 from_ms, gint64 to_ms, GError **error)
 {
-  g_autoptr (GPtrArray) rows =
-      g_ptr_array_new_with_free_func ((GDestroyNotify)mend_session_row_free);
+  g_autoptr (GPtrArray) rows
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)mend_session_row_free);
   g_autoptr (MendStmt) stmt = NULL;
   int rc;
 
@@ -171,8 +169,8 @@ state_from (const char *state)
 GPtrArray *
 mend_store_list_roster (MendStore *self, const char *session_id, GError **error)
 {
-  g_autoptr (GPtrArray) rows =
-      g_ptr_array_new_with_free_func ((GDestroyNotify)mend_roster_row_free);
+  g_autoptr (GPtrArray) rows
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)mend_roster_row_free);
   g_autoptr (MendStmt) stmt = NULL;
   g_autoptr (MendSessionRow) session = NULL;
   int rc;
@@ -216,9 +214,9 @@ mend_store_list_roster (MendStore *self, const char *session_id, GError **error)
       row->quality = mend_stmt_dup_text (stmt, 10);
       row->behaviour = mend_stmt_dup_text (stmt, 11);
       row->minutes_credited = sqlite3_column_int (stmt, 12);
-      row->minutes_owed = mend_rules_minutes_owed (sqlite3_column_int (stmt, 13),
-                                                   sqlite3_column_int (stmt, 14),
-                                                   sqlite3_column_int (stmt, 15));
+      row->minutes_owed
+          = mend_rules_minutes_owed (sqlite3_column_int (stmt, 13), sqlite3_column_int (stmt, 14),
+                                     sqlite3_column_int (stmt, 15));
       g_ptr_array_add (rows, row);
     }
   if (!finish_rows (self->reader, rc, error))
@@ -278,8 +276,8 @@ mend_store_list_tallies (MendStore *self, const char *session_id, GError **error
 GPtrArray *
 mend_store_list_outcomes (MendStore *self, GError **error)
 {
-  g_autoptr (GPtrArray) rows =
-      g_ptr_array_new_with_free_func ((GDestroyNotify)mend_outcome_row_free);
+  g_autoptr (GPtrArray) rows
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)mend_outcome_row_free);
   g_autoptr (MendStmt) stmt = NULL;
   int rc;
 
@@ -385,17 +383,16 @@ mend_store_get_status (MendStore *self, GError **error)
 
   g_return_val_if_fail (MEND_IS_STORE (self), NULL);
 
-  stmt = mend_db_prepare (
-      self->reader,
-      "SELECT d.demo, d.head_seq, d.head_hash, "
-      "  (SELECT count(*) FROM events), "
-      "  (SELECT count(*) FROM events WHERE sync_state = 'pending'), "
-      "  (SELECT count(*) FROM events WHERE sync_state = 'parked'), "
-      "  (SELECT count(*) FROM events WHERE sync_state = 'acknowledged'), "
-      "  (SELECT count(*) FROM sessions), (SELECT count(*) FROM participants), "
-      "  (SELECT user_version FROM pragma_user_version) "
-      "FROM device d",
-      error);
+  stmt = mend_db_prepare (self->reader,
+                          "SELECT d.demo, d.head_seq, d.head_hash, "
+                          "  (SELECT count(*) FROM events), "
+                          "  (SELECT count(*) FROM events WHERE sync_state = 'pending'), "
+                          "  (SELECT count(*) FROM events WHERE sync_state = 'parked'), "
+                          "  (SELECT count(*) FROM events WHERE sync_state = 'acknowledged'), "
+                          "  (SELECT count(*) FROM sessions), (SELECT count(*) FROM participants), "
+                          "  (SELECT user_version FROM pragma_user_version) "
+                          "FROM device d",
+                          error);
   if (stmt == NULL)
     return NULL;
   if (sqlite3_step (stmt) != SQLITE_ROW)

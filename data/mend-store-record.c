@@ -59,8 +59,7 @@ count_on_site (MendDb *db, const char *session_id, int *out_count, GError **erro
 }
 
 static gboolean
-lookup_exists (MendDb *db, const char *sql, const char *key, gboolean *out_exists,
-               GError **error)
+lookup_exists (MendDb *db, const char *sql, const char *key, gboolean *out_exists, GError **error)
 {
   g_autoptr (MendStmt) stmt = mend_db_prepare (db, sql, error);
   int rc;
@@ -76,7 +75,10 @@ lookup_exists (MendDb *db, const char *sql, const char *key, gboolean *out_exist
 }
 
 static gboolean
-tally_total (MendDb *db, const char *session_id, const char *category_id, gint64 *out_total,
+tally_total (MendDb *db,
+             const char *session_id,
+             const char *category_id,
+             gint64 *out_total,
              GError **error)
 {
   g_autoptr (MendStmt) stmt = mend_db_prepare (
@@ -103,10 +105,10 @@ prepare_check_out (Recording *r, GError **error)
   gboolean outcome_known = FALSE;
   MendCheckOutFacts check_out;
 
-  if (!mend_store_attendance_facts (r->db, c->session_id, c->participant_id, &facts,
-                                    &checked_in_at, error) ||
-      !lookup_exists (r->db, "SELECT 1 FROM outcome_codes WHERE code = ?1", c->outcome,
-                      &outcome_known, error))
+  if (!mend_store_attendance_facts (r->db, c->session_id, c->participant_id, &facts, &checked_in_at,
+                                    error)
+      || !lookup_exists (r->db, "SELECT 1 FROM outcome_codes WHERE code = ?1", c->outcome,
+                         &outcome_known, error))
     return FALSE;
 
   check_out = (MendCheckOutFacts){
@@ -140,10 +142,10 @@ prepare_tally (Recording *r, GError **error)
   gboolean known = FALSE;
   gint64 total = 0;
 
-  if (!lookup_exists (r->db, "SELECT 1 FROM tally_categories WHERE id = ?1", c->category_id,
-                      &known, error) ||
-      !tally_total (r->db, c->session_id, c->category_id, &total, error) ||
-      !mend_rules_tally (r->session, known, total, c->delta, error))
+  if (!lookup_exists (r->db, "SELECT 1 FROM tally_categories WHERE id = ?1", c->category_id, &known,
+                      error)
+      || !tally_total (r->db, c->session_id, c->category_id, &total, error)
+      || !mend_rules_tally (r->session, known, total, c->delta, error))
     return FALSE;
   json_object_set_string_member (r->payload, "category", c->category_id);
   json_object_set_int_member (r->payload, "delta", c->delta);
@@ -152,8 +154,11 @@ prepare_tally (Recording *r, GError **error)
 
 /* Which later live records rest on @target, so must be voided before it. */
 static gboolean
-find_blocking_record (Recording *r, MendEventKind kind, JsonObject *target_payload,
-                      const char **out_blocking, GError **error)
+find_blocking_record (Recording *r,
+                      MendEventKind kind,
+                      JsonObject *target_payload,
+                      const char **out_blocking,
+                      GError **error)
 {
   MendAttendanceFacts facts = { 0 };
   gint64 total = 0;
@@ -186,8 +191,7 @@ find_blocking_record (Recording *r, MendEventKind kind, JsonObject *target_paylo
 
     case MEND_EVENT_TALLY_ADJUSTED:
       if (!tally_total (r->db, r->session_id,
-                        json_object_get_string_member_with_default (target_payload, "category",
-                                                                    ""),
+                        json_object_get_string_member_with_default (target_payload, "category", ""),
                         &total, error))
         return FALSE;
       /* Not a blocking record but a rule of its own: the total stays at zero or above. */
@@ -212,12 +216,12 @@ static gboolean
 prepare_void (Recording *r, GError **error)
 {
   const MendCommand *c = r->command;
-  g_autoptr (MendStmt) stmt = mend_db_prepare (
-      r->db,
-      "SELECT e.kind, e.session_id, e.participant_id, e.payload, "
-      "  EXISTS (SELECT 1 FROM voided_events v WHERE v.event_id = e.id) "
-      "FROM events e WHERE e.id = ?1",
-      error);
+  g_autoptr (MendStmt) stmt
+      = mend_db_prepare (r->db,
+                         "SELECT e.kind, e.session_id, e.participant_id, e.payload, "
+                         "  EXISTS (SELECT 1 FROM voided_events v WHERE v.event_id = e.id) "
+                         "FROM events e WHERE e.id = ?1",
+                         error);
   g_autoptr (JsonParser) parser = json_parser_new ();
   MendVoidFacts facts = { .reason = c->reason };
   JsonObject *target_payload = NULL;
@@ -230,8 +234,9 @@ prepare_void (Recording *r, GError **error)
   if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     return mend_db_set_error (r->db, rc, error, "Could not read the event to void");
 
-  facts.target_known = rc == SQLITE_ROW &&
-                       mend_event_kind_from_string (mend_stmt_text (stmt, 0), &facts.target_kind);
+  facts.target_known
+      = rc == SQLITE_ROW
+        && mend_event_kind_from_string (mend_stmt_text (stmt, 0), &facts.target_kind);
   if (facts.target_known)
     {
       r->session_id = mend_stmt_dup_text (stmt, 1);
@@ -247,13 +252,12 @@ prepare_void (Recording *r, GError **error)
    * the records that rest on the target. */
   if (!mend_rules_void (&facts, error))
     return FALSE;
-  if (!find_blocking_record (r, facts.target_kind, target_payload, &facts.blocking_record,
-                             error) ||
-      !mend_rules_void (&facts, error))
+  if (!find_blocking_record (r, facts.target_kind, target_payload, &facts.blocking_record, error)
+      || !mend_rules_void (&facts, error))
     return FALSE;
 
-  if (r->session_id != NULL &&
-      !mend_store_session_state (r->db, r->session_id, &r->session, &r->supervisor_id, NULL))
+  if (r->session_id != NULL
+      && !mend_store_session_state (r->db, r->session_id, &r->session, &r->supervisor_id, NULL))
     g_clear_pointer (&r->supervisor_id, g_free);
 
   json_object_set_string_member (r->payload, "target", c->target_event_id);
@@ -273,8 +277,8 @@ prepare (Recording *r, GError **error)
   MendAttendanceFacts facts = { 0 };
   int on_site = 0;
 
-  if (c->session_id != NULL &&
-      !mend_store_session_state (r->db, c->session_id, &r->session, &r->supervisor_id, error))
+  if (c->session_id != NULL
+      && !mend_store_session_state (r->db, c->session_id, &r->session, &r->supervisor_id, error))
     return FALSE;
   r->session_id = g_strdup (c->session_id);
   r->participant_id = g_strdup (c->participant_id);
@@ -284,22 +288,22 @@ prepare (Recording *r, GError **error)
     case MEND_EVENT_SESSION_STARTED:
       return mend_rules_start_session (r->session, error);
     case MEND_EVENT_SESSION_ENDED:
-      return count_on_site (r->db, c->session_id, &on_site, error) &&
-             mend_rules_end_session (r->session, on_site, error);
+      return count_on_site (r->db, c->session_id, &on_site, error)
+             && mend_rules_end_session (r->session, on_site, error);
     case MEND_EVENT_CHECKED_IN:
       return mend_store_attendance_facts (r->db, c->session_id, c->participant_id, &facts, NULL,
-                                          error) &&
-             mend_rules_check_in (&facts, error);
+                                          error)
+             && mend_rules_check_in (&facts, error);
     case MEND_EVENT_BRIEFED:
       return mend_store_attendance_facts (r->db, c->session_id, c->participant_id, &facts, NULL,
-                                          error) &&
-             mend_rules_brief (&facts, error);
+                                          error)
+             && mend_rules_brief (&facts, error);
     case MEND_EVENT_CHECKED_OUT:
       return prepare_check_out (r, error);
     case MEND_EVENT_ABSENT:
       if (!mend_store_attendance_facts (r->db, c->session_id, c->participant_id, &facts, NULL,
-                                        error) ||
-          !mend_rules_absent (&facts, c->notes, error))
+                                        error)
+          || !mend_rules_absent (&facts, c->notes, error))
         return FALSE;
       set_nullable_string (r->payload, "notes", c->notes);
       return TRUE;

@@ -40,11 +40,15 @@ typedef struct
 
 /* In dependency order: a session names its site and supervisor, an assignment its session. */
 static const TableSpec specs[] = {
-  { "supervisors", "supervisors", "id",
+  { "supervisors",
+    "supervisors",
+    "id",
     { { "id", "id", FIELD_TEXT },
       { "name", "name", FIELD_TEXT },
       { "pin_hash", "pin_hash", FIELD_OPTIONAL_TEXT } } },
-  { "sites", "sites", "id",
+  { "sites",
+    "sites",
+    "id",
     { { "id", "id", FIELD_TEXT },
       { "name", "name", FIELD_TEXT },
       { "address", "address", FIELD_OPTIONAL_TEXT },
@@ -52,7 +56,9 @@ static const TableSpec specs[] = {
       { "centre_lat", "centre_lat", FIELD_OPTIONAL_REAL },
       { "centre_lon", "centre_lon", FIELD_OPTIONAL_REAL },
       { "demo", "demo", FIELD_BOOL } } },
-  { "participants", "participants", "id",
+  { "participants",
+    "participants",
+    "id",
     { { "id", "id", FIELD_TEXT },
       { "case_ref", "case_ref", FIELD_TEXT },
       { "display_name", "display_name", FIELD_OPTIONAL_TEXT },
@@ -61,22 +67,30 @@ static const TableSpec specs[] = {
       { "minutes_credited", "minutes_credited_hq", FIELD_INT },
       { "disposal_type", "disposal_type", FIELD_TEXT },
       { "disposal_at", "disposal_at", FIELD_OPTIONAL_INT } } },
-  { "sessions", "sessions", "id",
+  { "sessions",
+    "sessions",
+    "id",
     { { "id", "id", FIELD_TEXT },
       { "site", "site_id", FIELD_TEXT },
       { "supervisor", "supervisor_id", FIELD_OPTIONAL_TEXT },
       { "starts_at", "starts_at", FIELD_INT },
       { "ends_at", "ends_at", FIELD_INT } } },
-  { "assignments", "assignments", "session_id, participant_id",
+  { "assignments",
+    "assignments",
+    "session_id, participant_id",
     { { "session", "session_id", FIELD_TEXT }, { "participant", "participant_id", FIELD_TEXT } } },
-  { "outcome_codes", "outcome_codes", "code",
+  { "outcome_codes",
+    "outcome_codes",
+    "code",
     { { "code", "code", FIELD_TEXT },
       { "label", "label", FIELD_TEXT },
       { "hint", "hint", FIELD_TEXT_OR_EMPTY },
       { "attended", "attended", FIELD_BOOL },
       { "credits_time", "credits_time", FIELD_BOOL },
       { "alerts_referrer", "alerts_referrer", FIELD_BOOL } } },
-  { "tally_categories", "tally_categories", "id",
+  { "tally_categories",
+    "tally_categories",
+    "id",
     { { "id", "id", FIELD_TEXT },
       { "label", "label", FIELD_TEXT },
       { "unit", "unit", FIELD_TEXT },
@@ -130,14 +144,19 @@ geojson_is_area (JsonNode *node)
     return FALSE;
   object = json_node_get_object (node);
   type = json_object_get_string_member_with_default (object, "type", "");
-  return (g_str_equal (type, "Polygon") || g_str_equal (type, "MultiPolygon")) &&
-         json_object_has_member (object, "coordinates") &&
-         JSON_NODE_HOLDS_ARRAY (json_object_get_member (object, "coordinates"));
+  return (g_str_equal (type, "Polygon") || g_str_equal (type, "MultiPolygon"))
+         && json_object_has_member (object, "coordinates")
+         && JSON_NODE_HOLDS_ARRAY (json_object_get_member (object, "coordinates"));
 }
 
 static gboolean
-bind_field (MendStmt *stmt, int position, const Field *field, JsonObject *item,
-            const TableSpec *spec, guint index, GError **error)
+bind_field (MendStmt *stmt,
+            int position,
+            const Field *field,
+            JsonObject *item,
+            const TableSpec *spec,
+            guint index,
+            GError **error)
 {
   JsonNode *node = json_object_get_member (item, field->member);
   gboolean absent = node == NULL || JSON_NODE_HOLDS_NULL (node);

@@ -10,7 +10,7 @@
 #include "mend-store-private.h"
 #include "mend-time.h"
 
-G_DEFINE_QUARK (mend-store-error-quark, mend_store_error)
+G_DEFINE_QUARK (mend_store_error, mend_store_error)
 
 G_DEFINE_FINAL_TYPE (MendStore, mend_store, G_TYPE_OBJECT)
 
@@ -164,8 +164,8 @@ mend_store_open (const char *path, MendStoreOpenFlags flags, GError **error)
   self = g_object_new (MEND_TYPE_STORE, NULL);
   self->path = g_strdup (path);
   self->writer = mend_db_open (path, FALSE, error);
-  if (self->writer == NULL || !configure_writer (self->writer, flags, error) ||
-      !mend_store_migrate (self->writer, path, error) || !ensure_device (self, error))
+  if (self->writer == NULL || !configure_writer (self->writer, flags, error)
+      || !mend_store_migrate (self->writer, path, error) || !ensure_device (self, error))
     {
       g_prefix_error (error, "%s: ", path);
       return NULL;
@@ -261,8 +261,7 @@ char *
 mend_store_record_finish (MendStore *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == mend_store_record_async,
-                        NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == mend_store_record_async, NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
@@ -282,8 +281,8 @@ mend_store_rebuild_projections (MendStore *self, GError **error)
   locker = g_mutex_locker_new (&self->write_lock);
   if (!mend_store_begin (self->writer, error))
     return FALSE;
-  if (!mend_projection_rebuild (self->writer, NULL, NULL, error) ||
-      !mend_store_commit (self->writer, error))
+  if (!mend_projection_rebuild (self->writer, NULL, NULL, error)
+      || !mend_store_commit (self->writer, error))
     {
       mend_store_rollback (self->writer);
       return FALSE;

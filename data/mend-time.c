@@ -73,8 +73,8 @@ mend_time_parse (const char *text, gint64 day_ms, gint64 *out_ms, GError **error
 {
   g_return_val_if_fail (text != NULL, FALSE);
 
-  if (strlen (text) == 5 && text[2] == ':' && g_ascii_isdigit (text[0]) &&
-      g_ascii_isdigit (text[1]) && g_ascii_isdigit (text[3]) && g_ascii_isdigit (text[4]))
+  if (strlen (text) == 5 && text[2] == ':' && g_ascii_isdigit (text[0]) && g_ascii_isdigit (text[1])
+      && g_ascii_isdigit (text[3]) && g_ascii_isdigit (text[4]))
     {
       int hour = atoi (text);
       int minute = atoi (text + 3);
@@ -128,14 +128,14 @@ mend_time_local_day_bounds (const char *date,
   int year, month, day;
   int offset = 0;
 
-  if (g_strcmp0 (date, "today") == 0 || g_strcmp0 (date, "tomorrow") == 0 ||
-      g_strcmp0 (date, "yesterday") == 0)
+  if (g_strcmp0 (date, "today") == 0 || g_strcmp0 (date, "tomorrow") == 0
+      || g_strcmp0 (date, "yesterday") == 0)
     {
       offset = date[0] == 't' ? (date[2] == 'd' ? 0 : 1) : -1;
       g_date_time_get_ymd (now, &year, &month, &day);
     }
-  else if (date == NULL || sscanf (date, "%4d-%2d-%2d", &year, &month, &day) != 3 ||
-           !g_date_valid_dmy (day, month, year))
+  else if (date == NULL || sscanf (date, "%4d-%2d-%2d", &year, &month, &day) != 3
+           || !g_date_valid_dmy (day, month, year))
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                    "“%s” is not a date (expected YYYY-MM-DD, today, tomorrow or yesterday)",

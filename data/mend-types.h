@@ -6,16 +6,16 @@
 
 G_BEGIN_DECLS
 
-typedef struct _MendStore      MendStore;
-typedef struct _MendCommand    MendCommand;
-typedef struct _MendCheckOut   MendCheckOut;
-typedef struct _MendFix        MendFix;
-typedef struct _MendSite       MendSite;
+typedef struct _MendStore MendStore;
+typedef struct _MendCommand MendCommand;
+typedef struct _MendCheckOut MendCheckOut;
+typedef struct _MendFix MendFix;
+typedef struct _MendSite MendSite;
 typedef struct _MendSessionRow MendSessionRow;
-typedef struct _MendRosterRow  MendRosterRow;
-typedef struct _MendTallyRow   MendTallyRow;
-typedef struct _MendEventRow   MendEventRow;
-typedef struct _MendStatus     MendStatus;
+typedef struct _MendRosterRow MendRosterRow;
+typedef struct _MendTallyRow MendTallyRow;
+typedef struct _MendEventRow MendEventRow;
+typedef struct _MendStatus MendStatus;
 
 /* What a person's attendance at one session looks like, as the projection sees it. */
 typedef enum

@@ -88,9 +88,8 @@ mend_test_fixture_manifest (int n_sessions, int people_per_session, gint64 first
     const char *code;
     gboolean attended, credits, alerts;
   } codes[] = {
-    { "ATTC", TRUE, TRUE, FALSE },  { "AFTC", TRUE, TRUE, TRUE },
-    { "ATSH", TRUE, FALSE, TRUE },  { "ATSS", TRUE, TRUE, FALSE },
-    { "UAAB", FALSE, FALSE, TRUE }, { "AAAB", FALSE, FALSE, FALSE },
+    { "ATTC", TRUE, TRUE, FALSE }, { "AFTC", TRUE, TRUE, TRUE },   { "ATSH", TRUE, FALSE, TRUE },
+    { "ATSS", TRUE, TRUE, FALSE }, { "UAAB", FALSE, FALSE, TRUE }, { "AAAB", FALSE, FALSE, FALSE },
   };
   static const char *const category_ids[] = { "bags", "bulky", "sharps", "graffiti" };
 
@@ -181,7 +180,9 @@ mend_test_fixture_manifest (int n_sessions, int people_per_session, gint64 first
  *   starts today at 09:00.
  */
 MendStore *
-mend_test_store_new (const char *dir, int n_sessions, int people_per_session,
+mend_test_store_new (const char *dir,
+                     int n_sessions,
+                     int people_per_session,
                      MendStoreOpenFlags flags)
 {
   g_autofree char *path = g_build_filename (dir, "mend.db", NULL);
@@ -190,8 +191,8 @@ mend_test_store_new (const char *dir, int n_sessions, int people_per_session,
   g_autoptr (JsonObject) manifest = NULL;
 
   g_assert_no_error (error);
-  manifest = mend_test_fixture_manifest (n_sessions, people_per_session,
-                                         mend_time_today_at (9, 0, 0));
+  manifest
+      = mend_test_fixture_manifest (n_sessions, people_per_session, mend_time_today_at (9, 0, 0));
   mend_store_apply_reference (store, manifest, &error);
   g_assert_no_error (error);
   return g_steal_pointer (&store);

@@ -16,11 +16,11 @@
 #define DEVICE  "0b7c6a52-7d7e-4c1e-9b1a-3f4e5d6c7b8a"
 #define SESSION "demo-20251126-spring-rise"
 
-#define EVENT_1_BYTES                                                                            \
-  "{\"device\":\"" DEVICE "\",\"fix\":{\"alt\":71.50,\"eph\":4.20,\"gnss_time\":1764147900000,"  \
-  "\"lat\":52.4064000,\"lon\":-0.7061000,\"mode\":3},\"id\":\"5f0c2c3e-8a41-4d52-9c7e-"          \
-  "2b6f1d0e9a13\",\"kind\":\"attendance.checked_in\",\"occurred_at\":1764147900000,"             \
-  "\"participant\":\"demo-p-hart\",\"payload\":{},\"recorded_at\":1764147901234,\"seq\":1,"      \
+#define EVENT_1_BYTES                                                                              \
+  "{\"device\":\"" DEVICE "\",\"fix\":{\"alt\":71.50,\"eph\":4.20,\"gnss_time\":1764147900000,"    \
+  "\"lat\":52.4064000,\"lon\":-0.7061000,\"mode\":3},\"id\":\"5f0c2c3e-8a41-4d52-9c7e-"            \
+  "2b6f1d0e9a13\",\"kind\":\"attendance.checked_in\",\"occurred_at\":1764147900000,"               \
+  "\"participant\":\"demo-p-hart\",\"payload\":{},\"recorded_at\":1764147901234,\"seq\":1,"        \
   "\"session\":\"" SESSION "\",\"supervisor\":\"sup-ana\"}"
 #define EVENT_1_HASH "343d6e5816749c9de8dc64cb0261a727607ed62e1e6232c71be087cf2855d7f2"
 #define EVENT_2_HASH "7c3092046c201c20552ccf2f1fbc22fd842bf4b011e3ced50d59a63ca0452a33"
@@ -49,7 +49,8 @@ static void
 test_json_escapes (void)
 {
   /* Only quote, backslash and control characters are escaped; UTF-8 passes through. */
-  assert_canonical ("{\"n\":\"a\\\"b\\\\c\\n\\u0001é/\"}", "{\"n\":\"a\\\"b\\\\c\\u000a\\u0001é/\"}");
+  assert_canonical ("{\"n\":\"a\\\"b\\\\c\\n\\u0001é/\"}",
+                    "{\"n\":\"a\\\"b\\\\c\\u000a\\u0001é/\"}");
 }
 
 static void
@@ -134,16 +135,16 @@ test_hash_covers_every_field (void)
   g_autofree char *other_prev = NULL;
 
   /* Each change of a covered field changes the hash. */
-#define ASSERT_CHANGES(statement)                                                                \
-  G_STMT_START                                                                                   \
-  {                                                                                              \
-    MendFix f2;                                                                                  \
-    MendEventFields changed = event_1 (&f2);                                                     \
-    g_autofree char *h = NULL;                                                                   \
-    statement;                                                                                   \
-    h = mend_event_hash (MEND_HASH_GENESIS, &changed);                                           \
-    g_assert_cmpstr (h, !=, original);                                                           \
-  }                                                                                              \
+#define ASSERT_CHANGES(statement)                                                                  \
+  G_STMT_START                                                                                     \
+  {                                                                                                \
+    MendFix f2;                                                                                    \
+    MendEventFields changed = event_1 (&f2);                                                       \
+    g_autofree char *h = NULL;                                                                     \
+    statement;                                                                                     \
+    h = mend_event_hash (MEND_HASH_GENESIS, &changed);                                             \
+    g_assert_cmpstr (h, !=, original);                                                             \
+  }                                                                                                \
   G_STMT_END
 
   ASSERT_CHANGES (changed.seq = 2);
@@ -160,8 +161,8 @@ test_hash_covers_every_field (void)
   ASSERT_CHANGES (changed.payload_json = "{\"x\":1}");
 #undef ASSERT_CHANGES
 
-  other_prev = mend_event_hash (
-      "0000000000000000000000000000000000000000000000000000000000000001", &fields);
+  other_prev = mend_event_hash ("0000000000000000000000000000000000000000000000000000000000000001",
+                                &fields);
   g_assert_cmpstr (other_prev, !=, original);
 }
 

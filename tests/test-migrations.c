@@ -12,8 +12,8 @@
 static char *
 read_migration (const char *name)
 {
-  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "..", "data", "migrations", name,
-                                                 NULL);
+  g_autofree char *path
+      = g_test_build_filename (G_TEST_DIST, "..", "data", "migrations", name, NULL);
   g_autoptr (GError) error = NULL;
   char *sql = NULL;
 
@@ -70,8 +70,7 @@ test_fresh (void)
                    ==, 1);
   g_assert_cmpint (query_int (path, "SELECT count(*) FROM sqlite_schema WHERE type = 'table' "
                                     "AND sql LIKE '%STRICT%'"),
-                   ==,
-                   query_int (path, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"));
+                   ==, query_int (path, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"));
 
   /* STRICT tables refuse a value of the wrong type. */
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
@@ -204,8 +203,8 @@ static void
 test_unwritable_folder (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (MendStore) store =
-      mend_store_open ("/dev/null/mend/mend.db", MEND_STORE_OPEN_DEFAULT, &error);
+  g_autoptr (MendStore) store
+      = mend_store_open ("/dev/null/mend/mend.db", MEND_STORE_OPEN_DEFAULT, &error);
 
   g_assert_null (store);
   g_assert_error (error, MEND_STORE_ERROR, MEND_STORE_ERROR_UNWRITABLE);

@@ -126,8 +126,7 @@ record_ok (Fixture *f, MendCommand *command)
 }
 
 static MendCommand *
-check_out_cmd (const char *session, const char *person, gint64 arrived, int minutes,
-               int penalty)
+check_out_cmd (const char *session, const char *person, gint64 arrived, int minutes, int penalty)
 {
   MendCheckOut details = {
     .outcome = "ATTC",
@@ -240,8 +239,8 @@ test_random_walk (Fixture *f, gconstpointer data)
       int s = g_test_rand_int_range (0, N_SESSIONS);
       int p = g_test_rand_int_range (0, PEOPLE + 1);
       g_autofree char *session = mend_test_session_id (s);
-      g_autofree char *person =
-          p == PEOPLE ? g_strdup ("p00000-00") : mend_test_participant_id (s, p);
+      g_autofree char *person
+          = p == PEOPLE ? g_strdup ("p00000-00") : mend_test_participant_id (s, p);
       g_autoptr (MendCommand) command = NULL;
       g_autoptr (GError) error = NULL;
       g_autofree char *id = NULL;
@@ -323,8 +322,8 @@ main (int argc, char **argv)
               test_void_moves_the_cap, fixture_tear_down);
   g_test_add ("/projections/void-tally-and-check-in", Fixture, NULL, fixture_set_up,
               test_void_tally_and_check_in, fixture_tear_down);
-  g_test_add ("/projections/random-walk-rebuild-equals-incremental", Fixture, NULL,
-              fixture_set_up, test_random_walk, fixture_tear_down);
+  g_test_add ("/projections/random-walk-rebuild-equals-incremental", Fixture, NULL, fixture_set_up,
+              test_random_walk, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -129,8 +129,7 @@ test_check_out (void)
 
   c = good_check_out ();
   c.finished_at_ms = c.arrived_at_ms - 1;
-  assert_refused (mend_rules_check_out (&f, &c, &error), &error,
-                  MEND_RULE_FINISH_BEFORE_ARRIVAL);
+  assert_refused (mend_rules_check_out (&f, &c, &error), &error, MEND_RULE_FINISH_BEFORE_ARRIVAL);
   g_clear_error (&error);
 
   /* Arrival equal to finish is allowed: sent home at once. */
@@ -311,16 +310,15 @@ test_minutes_credited (void)
   /* The demo case: 09:00 to 13:00 with nothing deducted credits the four hours owed. */
   g_assert_cmpint (mend_rules_minutes_credited (nine, nine + 240 * MINUTE, 0, TRUE, 240), ==, 240);
   /* Finish − arrival − penalty. */
-  g_assert_cmpint (mend_rules_minutes_credited (nine, nine + 180 * MINUTE, 15, TRUE, 240), ==,
-                   165);
+  g_assert_cmpint (mend_rules_minutes_credited (nine, nine + 180 * MINUTE, 15, TRUE, 240), ==, 165);
   /* Never more than what is still owed. */
   g_assert_cmpint (mend_rules_minutes_credited (nine, nine + 300 * MINUTE, 0, TRUE, 240), ==, 240);
   g_assert_cmpint (mend_rules_minutes_credited (nine, nine + 300 * MINUTE, 0, TRUE, 0), ==, 0);
   /* Only outcomes that credit time. */
   g_assert_cmpint (mend_rules_minutes_credited (nine, nine + 180 * MINUTE, 0, FALSE, 240), ==, 0);
   /* Part minutes are not credited. */
-  g_assert_cmpint (mend_rules_minutes_credited (nine, nine + 90 * MINUTE + 59999, 0, TRUE, 240),
-                   ==, 90);
+  g_assert_cmpint (mend_rules_minutes_credited (nine, nine + 90 * MINUTE + 59999, 0, TRUE, 240), ==,
+                   90);
   /* Nonsense never gives a negative credit. */
   g_assert_cmpint (mend_rules_minutes_credited (nine, nine - MINUTE, 0, TRUE, 240), ==, 0);
   g_assert_cmpint (mend_rules_minutes_credited (nine, nine + 10 * MINUTE, 30, TRUE, 240), ==, 0);

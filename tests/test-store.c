@@ -232,8 +232,9 @@ test_verify_detects_tampering (Fixture *f, gconstpointer data)
   g_assert_true (mend_store_verify (f->store, &n, &error));
   g_assert_cmpint (n, ==, 6);
 
-  assert_verify_fails_at (f, "UPDATE events SET payload = '{\"category\":\"bags\",\"delta\":9}' "
-                             "WHERE seq = 6",
+  assert_verify_fails_at (f,
+                          "UPDATE events SET payload = '{\"category\":\"bags\",\"delta\":9}' "
+                          "WHERE seq = 6",
                           "seq 6");
   assert_verify_fails_at (f, "UPDATE events SET occurred_at = occurred_at + 60000 WHERE seq = 3",
                           "seq 3");
