@@ -93,6 +93,8 @@ mendctl_events (MendctlContext *ctx, int argc, char **argv);
 int
 mendctl_status (MendctlContext *ctx, int argc, char **argv);
 
+/* mendctl-export.c */
+
 /* mendctl-store.c */
 int
 mendctl_init (MendctlContext *ctx, int argc, char **argv);
