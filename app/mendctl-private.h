@@ -35,76 +35,48 @@ typedef struct
 } MendctlCommand;
 
 /* mendctl.c */
-MendStore *
-mendctl_open_store (MendctlContext *ctx, GError **error);
-int
-mendctl_fail (GError *error);
-int
-mendctl_usage_error (const char *command, const char *format, ...) G_GNUC_PRINTF (2, 3);
-gboolean
-mendctl_parse_options (const char *command,
-                       const char *arguments,
-                       GOptionEntry *entries,
-                       int *argc,
-                       char ***argv,
-                       int min_positional,
-                       int max_positional,
-                       int *out_exit);
-void
-mendctl_print_json (JsonNode *node);
-char *
-mendctl_resolve_person (MendctlContext *ctx, const char *session_id, const char *person);
-void
-mendctl_builder_add_time (JsonBuilder *b, const char *name, gint64 ms);
-void
-mendctl_builder_add_string (JsonBuilder *b, const char *name, const char *value);
-void
-mendctl_builder_add_int (JsonBuilder *b, const char *name, gint64 value);
+MendStore *mendctl_open_store (MendctlContext *ctx, GError **error);
+int mendctl_fail (GError *error);
+int mendctl_usage_error (const char *command, const char *format, ...) G_GNUC_PRINTF (2, 3);
+gboolean mendctl_parse_options (const char *command,
+                                const char *arguments,
+                                GOptionEntry *entries,
+                                int *argc,
+                                char ***argv,
+                                int min_positional,
+                                int max_positional,
+                                int *out_exit);
+void mendctl_print_json (JsonNode *node);
+char *mendctl_resolve_person (MendctlContext *ctx, const char *session_id, const char *person);
+void mendctl_builder_add_time (JsonBuilder *b, const char *name, gint64 ms);
+void mendctl_builder_add_string (JsonBuilder *b, const char *name, const char *value);
+void mendctl_builder_add_int (JsonBuilder *b, const char *name, gint64 value);
 
 /* mendctl-record.c */
-int
-mendctl_start (MendctlContext *ctx, int argc, char **argv);
-int
-mendctl_end (MendctlContext *ctx, int argc, char **argv);
-int
-mendctl_check_in (MendctlContext *ctx, int argc, char **argv);
-int
-mendctl_brief (MendctlContext *ctx, int argc, char **argv);
-int
-mendctl_check_out (MendctlContext *ctx, int argc, char **argv);
-int
-mendctl_absent (MendctlContext *ctx, int argc, char **argv);
-int
-mendctl_tally (MendctlContext *ctx, int argc, char **argv);
-int
-mendctl_void (MendctlContext *ctx, int argc, char **argv);
+int mendctl_start (MendctlContext *ctx, int argc, char **argv);
+int mendctl_end (MendctlContext *ctx, int argc, char **argv);
+int mendctl_check_in (MendctlContext *ctx, int argc, char **argv);
+int mendctl_brief (MendctlContext *ctx, int argc, char **argv);
+int mendctl_check_out (MendctlContext *ctx, int argc, char **argv);
+int mendctl_absent (MendctlContext *ctx, int argc, char **argv);
+int mendctl_tally (MendctlContext *ctx, int argc, char **argv);
+int mendctl_void (MendctlContext *ctx, int argc, char **argv);
 
 /* mendctl-query.c */
-int
-mendctl_sites (MendctlContext *ctx, int argc, char **argv);
-int
-mendctl_sessions (MendctlContext *ctx, int argc, char **argv);
-int
-mendctl_roster (MendctlContext *ctx, int argc, char **argv);
-int
-mendctl_tallies (MendctlContext *ctx, int argc, char **argv);
-int
-mendctl_events (MendctlContext *ctx, int argc, char **argv);
-int
-mendctl_status (MendctlContext *ctx, int argc, char **argv);
+int mendctl_sites (MendctlContext *ctx, int argc, char **argv);
+int mendctl_sessions (MendctlContext *ctx, int argc, char **argv);
+int mendctl_roster (MendctlContext *ctx, int argc, char **argv);
+int mendctl_tallies (MendctlContext *ctx, int argc, char **argv);
+int mendctl_events (MendctlContext *ctx, int argc, char **argv);
+int mendctl_status (MendctlContext *ctx, int argc, char **argv);
 
 /* mendctl-export.c */
 
 /* mendctl-store.c */
-int
-mendctl_init (MendctlContext *ctx, int argc, char **argv);
-int
-mendctl_demo (MendctlContext *ctx, int argc, char **argv);
-int
-mendctl_verify (MendctlContext *ctx, int argc, char **argv);
-int
-mendctl_rebuild (MendctlContext *ctx, int argc, char **argv);
-int
-mendctl_export (MendctlContext *ctx, int argc, char **argv);
+int mendctl_init (MendctlContext *ctx, int argc, char **argv);
+int mendctl_demo (MendctlContext *ctx, int argc, char **argv);
+int mendctl_verify (MendctlContext *ctx, int argc, char **argv);
+int mendctl_rebuild (MendctlContext *ctx, int argc, char **argv);
+int mendctl_export (MendctlContext *ctx, int argc, char **argv);
 
 G_END_DECLS

@@ -28,20 +28,13 @@ typedef struct
   const char *payload_json; /* canonical JSON object text */
 } MendEventFields;
 
-char *
-mend_canonical_json (JsonNode *node, GError **error);
-char *
-mend_canonical_json_text (const char *json, GError **error);
-GBytes *
-mend_canonical_event_bytes (const MendEventFields *fields);
-char *
-mend_hash_chain_next (const char *prev_hash, GBytes *canonical);
-char *
-mend_event_hash (const char *prev_hash, const MendEventFields *fields);
+char *mend_canonical_json (JsonNode *node, GError **error);
+char *mend_canonical_json_text (const char *json, GError **error);
+GBytes *mend_canonical_event_bytes (const MendEventFields *fields);
+char *mend_hash_chain_next (const char *prev_hash, GBytes *canonical);
+char *mend_event_hash (const char *prev_hash, const MendEventFields *fields);
 
-double
-mend_canonical_round_degrees (double degrees);
-double
-mend_canonical_round_metres (double metres);
+double mend_canonical_round_degrees (double degrees);
+double mend_canonical_round_metres (double metres);
 
 G_END_DECLS

@@ -35,47 +35,31 @@ struct _MendCheckOut
 
 #define MEND_TYPE_COMMAND (mend_command_get_type ())
 
-GType
-mend_command_get_type (void) G_GNUC_CONST;
+GType mend_command_get_type (void) G_GNUC_CONST;
 
-MendCommand *
-mend_command_start_session (const char *session_id);
-MendCommand *
-mend_command_end_session (const char *session_id);
-MendCommand *
-mend_command_check_in (const char *session_id, const char *participant_id);
-MendCommand *
-mend_command_brief (const char *session_id, const char *participant_id);
-MendCommand *
-mend_command_check_out (const char *session_id,
-                        const char *participant_id,
-                        const MendCheckOut *details);
+MendCommand *mend_command_start_session (const char *session_id);
+MendCommand *mend_command_end_session (const char *session_id);
+MendCommand *mend_command_check_in (const char *session_id, const char *participant_id);
+MendCommand *mend_command_brief (const char *session_id, const char *participant_id);
+MendCommand *mend_command_check_out (const char *session_id,
+                                     const char *participant_id,
+                                     const MendCheckOut *details);
 MendCommand *
 mend_command_absent (const char *session_id, const char *participant_id, const char *notes);
-MendCommand *
-mend_command_tally (const char *session_id, const char *category_id, int delta);
-MendCommand *
-mend_command_void (const char *event_id, const char *reason);
+MendCommand *mend_command_tally (const char *session_id, const char *category_id, int delta);
+MendCommand *mend_command_void (const char *event_id, const char *reason);
 
-void
-mend_command_set_occurred_at (MendCommand *self, gint64 occurred_at_ms);
-void
-mend_command_set_supervisor (MendCommand *self, const char *supervisor_id);
-void
-mend_command_set_fix (MendCommand *self, const MendFix *fix);
+void mend_command_set_occurred_at (MendCommand *self, gint64 occurred_at_ms);
+void mend_command_set_supervisor (MendCommand *self, const char *supervisor_id);
+void mend_command_set_fix (MendCommand *self, const MendFix *fix);
 
-MendEventKind
-mend_command_get_kind (const MendCommand *self);
+MendEventKind mend_command_get_kind (const MendCommand *self);
 
-MendCommand *
-mend_command_copy (const MendCommand *self);
-void
-mend_command_free (MendCommand *self);
+MendCommand *mend_command_copy (const MendCommand *self);
+void mend_command_free (MendCommand *self);
 
-const char *
-mend_event_kind_to_string (MendEventKind kind);
-gboolean
-mend_event_kind_from_string (const char *text, MendEventKind *out_kind);
+const char *mend_event_kind_to_string (MendEventKind kind);
+gboolean mend_event_kind_from_string (const char *text, MendEventKind *out_kind);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MendCommand, mend_command_free)
 

@@ -227,3 +227,40 @@ mend_stmt_dup_text (MendStmt *stmt, int column)
 {
   return g_strdup ((const char *)sqlite3_column_text (stmt, column));
 }
+
+double
+mend_stmt_double_or_nan (MendStmt *stmt, int column)
+{
+  return sqlite3_column_type (stmt, column) == SQLITE_NULL ? NAN
+                                                           : sqlite3_column_double (stmt, column);
+}
+
+/**
+ * mend_db_collect:
+ * @stmt: a prepared, bound statement
+ * @row_from: makes one row from the statement's current result
+ * @free_row: frees such a row
+ *
+ * Steps @stmt to the end and collects its rows.
+ *
+ * Returns: (transfer full) (nullable): the rows, or %NULL with @error set.
+ */
+GPtrArray *
+mend_db_collect (MendDb *db,
+                 MendStmt *stmt,
+                 gpointer (*row_from) (MendStmt *stmt),
+                 GDestroyNotify free_row,
+                 GError **error)
+{
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (free_row);
+  int rc;
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (rows, row_from (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      mend_db_set_error (db, rc, error, "Could not read the store");
+      return NULL;
+    }
+  return g_steal_pointer (&rows);
+}

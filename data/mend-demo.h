@@ -14,13 +14,9 @@ typedef struct
   const char *pin;
 } MendDemoSupervisor;
 
-const MendDemoSupervisor *
-mend_demo_supervisors (guint *out_n);
-char *
-mend_demo_session_id (const char *site_key, int day_offset);
-gboolean
-mend_store_load_demo (MendStore *self, GError **error);
-gboolean
-mend_store_is_demo (MendStore *self);
+const MendDemoSupervisor *mend_demo_supervisors (guint *out_n);
+char *mend_demo_session_id (const char *site_key, int day_offset);
+gboolean mend_store_load_demo (MendStore *self, GError **error);
+gboolean mend_store_is_demo (MendStore *self);
 
 G_END_DECLS

@@ -89,13 +89,6 @@ chain_broken (GError **error, gint64 seq, const char *id, const char *what)
   return FALSE;
 }
 
-static double
-column_double_or_nan (MendStmt *stmt, int column)
-{
-  return sqlite3_column_type (stmt, column) == SQLITE_NULL ? NAN
-                                                           : sqlite3_column_double (stmt, column);
-}
-
 /**
  * mend_event_log_verify:
  * @out_n_events: (out) (optional): events checked
@@ -131,10 +124,10 @@ mend_event_log_verify (MendDb *db, const char *device_id, gint64 *out_n_events, 
     {
       MendFix fix = {
         .mode = sqlite3_column_int (stmt, 13),
-        .latitude = column_double_or_nan (stmt, 9),
-        .longitude = column_double_or_nan (stmt, 10),
-        .altitude = column_double_or_nan (stmt, 11),
-        .horizontal_error = column_double_or_nan (stmt, 12),
+        .latitude = mend_stmt_double_or_nan (stmt, 9),
+        .longitude = mend_stmt_double_or_nan (stmt, 10),
+        .altitude = mend_stmt_double_or_nan (stmt, 11),
+        .horizontal_error = mend_stmt_double_or_nan (stmt, 12),
         .gnss_time_ms = sqlite3_column_int64 (stmt, 8),
       };
       MendEventFields fields = {

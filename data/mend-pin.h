@@ -6,9 +6,7 @@
 
 G_BEGIN_DECLS
 
-char *
-mend_pin_hash (const char *pin, GError **error);
-gboolean
-mend_pin_verify (const char *hash, const char *pin);
+char *mend_pin_hash (const char *pin, GError **error);
+gboolean mend_pin_verify (const char *hash, const char *pin);
 
 G_END_DECLS

@@ -27,6 +27,24 @@ mend_attendance_state_to_string (MendAttendanceState state)
     }
 }
 
+/**
+ * mend_attendance_state_from_string:
+ * @state: (nullable): the projection's state column; %NULL when there is no row yet
+ *
+ * Returns: the state; anything unknown, and no row at all, is "expected".
+ */
+MendAttendanceState
+mend_attendance_state_from_string (const char *state)
+{
+  if (g_strcmp0 (state, "on_site") == 0)
+    return MEND_ATTENDANCE_ON_SITE;
+  if (g_strcmp0 (state, "done") == 0)
+    return MEND_ATTENDANCE_DONE;
+  if (g_strcmp0 (state, "absent") == 0)
+    return MEND_ATTENDANCE_ABSENT;
+  return MEND_ATTENDANCE_EXPECTED;
+}
+
 const char *
 mend_session_state_to_string (MendSessionState state)
 {

@@ -106,28 +106,19 @@ struct _MendStatus
   gint64 n_participants;
 };
 
-const char *
-mend_attendance_state_to_string (MendAttendanceState state);
-const char *
-mend_session_state_to_string (MendSessionState state);
+const char *mend_attendance_state_to_string (MendAttendanceState state);
+MendAttendanceState mend_attendance_state_from_string (const char *state);
+const char *mend_session_state_to_string (MendSessionState state);
 
-void
-mend_site_free (MendSite *row);
-void
-mend_session_row_free (MendSessionRow *row);
-void
-mend_roster_row_free (MendRosterRow *row);
-void
-mend_outcome_row_free (MendOutcomeRow *row);
-void
-mend_tally_row_free (MendTallyRow *row);
-void
-mend_event_row_free (MendEventRow *row);
-void
-mend_status_free (MendStatus *status);
+void mend_site_free (MendSite *row);
+void mend_session_row_free (MendSessionRow *row);
+void mend_roster_row_free (MendRosterRow *row);
+void mend_outcome_row_free (MendOutcomeRow *row);
+void mend_tally_row_free (MendTallyRow *row);
+void mend_event_row_free (MendEventRow *row);
+void mend_status_free (MendStatus *status);
 
-char *
-mend_payload_redact (const char *payload_json);
+char *mend_payload_redact (const char *payload_json);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MendSessionRow, mend_session_row_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MendStatus, mend_status_free)

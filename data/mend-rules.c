@@ -59,8 +59,8 @@ mend_rule_name (MendRule rule)
   return rule_names[rule];
 }
 
-static gboolean
-refuse (GError **error, MendRule rule, const char *format, ...) G_GNUC_PRINTF (3, 4);
+static gboolean refuse (GError **error, MendRule rule, const char *format, ...)
+    G_GNUC_PRINTF (3, 4);
 
 /* Every refusal goes through here, so each message starts with the rule that refused it. */
 static gboolean

@@ -80,48 +80,33 @@ typedef struct
   const char *reason;
 } MendVoidFacts;
 
-GQuark
-mend_rule_error_quark (void);
-const char *
-mend_rule_name (MendRule rule);
+GQuark mend_rule_error_quark (void);
+const char *mend_rule_name (MendRule rule);
 
-gboolean
-mend_rules_start_session (MendSessionState session, GError **error);
-gboolean
-mend_rules_end_session (MendSessionState session, int people_on_site, GError **error);
-gboolean
-mend_rules_check_in (const MendAttendanceFacts *facts, GError **error);
-gboolean
-mend_rules_brief (const MendAttendanceFacts *facts, GError **error);
-gboolean
-mend_rules_check_out (const MendAttendanceFacts *facts,
-                      const MendCheckOutFacts *check_out,
-                      GError **error);
-gboolean
-mend_rules_absent (const MendAttendanceFacts *facts, const char *notes, GError **error);
-gboolean
-mend_rules_tally (MendSessionState session,
-                  gboolean category_known,
-                  gint64 total,
-                  gint64 delta,
-                  GError **error);
-gboolean
-mend_rules_total_not_negative (gint64 total_after, GError **error);
-gboolean
-mend_rules_void (const MendVoidFacts *facts, GError **error);
+gboolean mend_rules_start_session (MendSessionState session, GError **error);
+gboolean mend_rules_end_session (MendSessionState session, int people_on_site, GError **error);
+gboolean mend_rules_check_in (const MendAttendanceFacts *facts, GError **error);
+gboolean mend_rules_brief (const MendAttendanceFacts *facts, GError **error);
+gboolean mend_rules_check_out (const MendAttendanceFacts *facts,
+                               const MendCheckOutFacts *check_out,
+                               GError **error);
+gboolean mend_rules_absent (const MendAttendanceFacts *facts, const char *notes, GError **error);
+gboolean mend_rules_tally (MendSessionState session,
+                           gboolean category_known,
+                           gint64 total,
+                           gint64 delta,
+                           GError **error);
+gboolean mend_rules_total_not_negative (gint64 total_after, GError **error);
+gboolean mend_rules_void (const MendVoidFacts *facts, GError **error);
 
-gboolean
-mend_rules_rating_is_valid (const char *rating);
-const char *const *
-mend_rules_ratings (void);
+gboolean mend_rules_rating_is_valid (const char *rating);
+const char *const *mend_rules_ratings (void);
 
-int
-mend_rules_minutes_owed (int minutes_ordered, int credited_at_hq, int credited_here);
-int
-mend_rules_minutes_credited (gint64 arrived_at_ms,
-                             gint64 finished_at_ms,
-                             int penalty_minutes,
-                             gboolean outcome_credits_time,
-                             int minutes_owed);
+int mend_rules_minutes_owed (int minutes_ordered, int credited_at_hq, int credited_here);
+int mend_rules_minutes_credited (gint64 arrived_at_ms,
+                                 gint64 finished_at_ms,
+                                 int penalty_minutes,
+                                 gboolean outcome_credits_time,
+                                 int minutes_owed);
 
 G_END_DECLS

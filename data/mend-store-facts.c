@@ -56,18 +56,6 @@ mend_store_session_state (MendDb *db,
   return TRUE;
 }
 
-static MendAttendanceState
-attendance_state_from_string (const char *state)
-{
-  if (g_strcmp0 (state, "on_site") == 0)
-    return MEND_ATTENDANCE_ON_SITE;
-  if (g_strcmp0 (state, "done") == 0)
-    return MEND_ATTENDANCE_DONE;
-  if (g_strcmp0 (state, "absent") == 0)
-    return MEND_ATTENDANCE_ABSENT;
-  return MEND_ATTENDANCE_EXPECTED;
-}
-
 /**
  * mend_store_attendance_facts:
  * @out_arrived_at_ms: (out) (optional): the check-in time, 0 if none
@@ -106,7 +94,7 @@ mend_store_attendance_facts (MendDb *db,
     return mend_db_set_error (db, rc, error, "Could not read the attendance");
 
   out_facts->assigned = sqlite3_column_int (stmt, 0) != 0;
-  out_facts->state = attendance_state_from_string (mend_stmt_text (stmt, 1));
+  out_facts->state = mend_attendance_state_from_string (mend_stmt_text (stmt, 1));
   out_facts->briefed = sqlite3_column_int (stmt, 2) != 0;
   if (out_arrived_at_ms != NULL)
     *out_arrived_at_ms = sqlite3_column_int64 (stmt, 3);

@@ -40,8 +40,7 @@ typedef struct
 } MendProjectedEvent;
 
 /* mend-store-migrate.c */
-gboolean
-mend_store_migrate (MendDb *db, const char *path, GError **error);
+gboolean mend_store_migrate (MendDb *db, const char *path, GError **error);
 
 /* mend-event-log.c */
 gboolean
@@ -50,35 +49,28 @@ gboolean
 mend_event_log_verify (MendDb *db, const char *device_id, gint64 *out_n_events, GError **error);
 
 /* mend-projection.c */
-gboolean
-mend_projection_apply (MendDb *db, const MendProjectedEvent *event, GError **error);
-gboolean
-mend_projection_rebuild (MendDb *db,
-                         const char *session_id,
-                         const char *participant_id,
-                         GError **error);
+gboolean mend_projection_apply (MendDb *db, const MendProjectedEvent *event, GError **error);
+gboolean mend_projection_rebuild (MendDb *db,
+                                  const char *session_id,
+                                  const char *participant_id,
+                                  GError **error);
 
 /* mend-store.c */
-gboolean
-mend_store_begin (MendDb *db, GError **error);
-gboolean
-mend_store_commit (MendDb *db, GError **error);
-void
-mend_store_rollback (MendDb *db);
+gboolean mend_store_begin (MendDb *db, GError **error);
+gboolean mend_store_commit (MendDb *db, GError **error);
+void mend_store_rollback (MendDb *db);
 
 /* mend-store-facts.c: what the rules need to know, read inside the write transaction. */
-gboolean
-mend_store_session_state (MendDb *db,
-                          const char *session_id,
-                          MendSessionState *out_state,
-                          char **out_supervisor_id,
-                          GError **error);
-gboolean
-mend_store_attendance_facts (MendDb *db,
-                             const char *session_id,
-                             const char *participant_id,
-                             MendAttendanceFacts *out_facts,
-                             gint64 *out_arrived_at_ms,
-                             GError **error);
+gboolean mend_store_session_state (MendDb *db,
+                                   const char *session_id,
+                                   MendSessionState *out_state,
+                                   char **out_supervisor_id,
+                                   GError **error);
+gboolean mend_store_attendance_facts (MendDb *db,
+                                      const char *session_id,
+                                      const char *participant_id,
+                                      MendAttendanceFacts *out_facts,
+                                      gint64 *out_arrived_at_ms,
+                                      GError **error);
 
 G_END_DECLS

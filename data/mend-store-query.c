@@ -3,28 +3,36 @@
 
 #include "config.h"
 
-#include <math.h>
-
 #include "mend-rules.h"
 #include "mend-store-private.h"
 
-/* Reads for the UI and mendctl, on the read-only connection. Each returns a GPtrArray that
- * owns its rows. */
+/* Reads for the UI and mendctl, on the read-only connection. Each list is one statement and
+ * one function that turns its current result into a row; mend_db_collect() does the rest. */
 
-static gboolean
-finish_rows (MendDb *db, int rc, GError **error)
+static gpointer
+site_from (MendStmt *stmt)
 {
-  if (rc != SQLITE_DONE)
-    return mend_db_set_error (db, rc, error, "Could not read the store");
-  return TRUE;
+  MendSite *site = g_new0 (MendSite, 1);
+
+  site->id = mend_stmt_dup_text (stmt, 0);
+  site->name = mend_stmt_dup_text (stmt, 1);
+  site->address = mend_stmt_dup_text (stmt, 2);
+  site->boundary = mend_stmt_dup_text (stmt, 3);
+  site->centre_lat = mend_stmt_double_or_nan (stmt, 4);
+  site->centre_lon = mend_stmt_double_or_nan (stmt, 5);
+  site->demo = sqlite3_column_int (stmt, 6) != 0;
+  return site;
 }
 
+/**
+ * mend_store_list_sites:
+ *
+ * Returns: (transfer full) (element-type MendSite): every site, by name.
+ */
 GPtrArray *
 mend_store_list_sites (MendStore *self, GError **error)
 {
-  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify)mend_site_free);
   g_autoptr (MendStmt) stmt = NULL;
-  int rc;
 
   g_return_val_if_fail (MEND_IS_STORE (self), NULL);
 
@@ -34,24 +42,7 @@ mend_store_list_sites (MendStore *self, GError **error)
                           error);
   if (stmt == NULL)
     return NULL;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      MendSite *site = g_new0 (MendSite, 1);
-
-      site->id = mend_stmt_dup_text (stmt, 0);
-      site->name = mend_stmt_dup_text (stmt, 1);
-      site->address = mend_stmt_dup_text (stmt, 2);
-      site->boundary = mend_stmt_dup_text (stmt, 3);
-      site->centre_lat
-          = sqlite3_column_type (stmt, 4) == SQLITE_NULL ? NAN : sqlite3_column_double (stmt, 4);
-      site->centre_lon
-          = sqlite3_column_type (stmt, 5) == SQLITE_NULL ? NAN : sqlite3_column_double (stmt, 5);
-      site->demo = sqlite3_column_int (stmt, 6) != 0;
-      g_ptr_array_add (rows, site);
-    }
-  if (!finish_rows (self->reader, rc, error))
-    return NULL;
-  return g_steal_pointer (&rows);
+  return mend_db_collect (self->reader, stmt, site_from, (GDestroyNotify)mend_site_free, error);
 }
 
 #define SESSION_COLUMNS                                                                            \
@@ -65,8 +56,8 @@ mend_store_list_sites (MendStore *self, GError **error)
   "LEFT JOIN supervisors v ON v.id = s.supervisor_id "                                             \
   "LEFT JOIN session_progress p ON p.session_id = s.id "
 
-static MendSessionRow *
-session_row_from (MendStmt *stmt)
+static gpointer
+session_from (MendStmt *stmt)
 {
   MendSessionRow *row = g_new0 (MendSessionRow, 1);
 
@@ -97,10 +88,7 @@ session_row_from (MendStmt *stmt)
 GPtrArray *
 mend_store_list_sessions (MendStore *self, gint64 from_ms, gint64 to_ms, GError **error)
 {
-  g_autoptr (GPtrArray) rows
-      = g_ptr_array_new_with_free_func ((GDestroyNotify)mend_session_row_free);
   g_autoptr (MendStmt) stmt = NULL;
-  int rc;
 
   g_return_val_if_fail (MEND_IS_STORE (self), NULL);
 
@@ -112,11 +100,8 @@ mend_store_list_sessions (MendStore *self, gint64 from_ms, gint64 to_ms, GError 
     return NULL;
   sqlite3_bind_int64 (stmt, 1, from_ms);
   sqlite3_bind_int64 (stmt, 2, to_ms);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (rows, session_row_from (stmt));
-  if (!finish_rows (self->reader, rc, error))
-    return NULL;
-  return g_steal_pointer (&rows);
+  return mend_db_collect (self->reader, stmt, session_from, (GDestroyNotify)mend_session_row_free,
+                          error);
 }
 
 /**
@@ -138,7 +123,7 @@ mend_store_get_session (MendStore *self, const char *session_id, GError **error)
   mend_stmt_bind_text (stmt, 1, session_id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_ROW)
-    return session_row_from (stmt);
+    return session_from (stmt);
   if (rc == SQLITE_DONE)
     g_set_error (error, MEND_RULE_ERROR, MEND_RULE_UNKNOWN_SESSION,
                  "Refused by rule %s: there is no session “%s”",
@@ -148,16 +133,27 @@ mend_store_get_session (MendStore *self, const char *session_id, GError **error)
   return NULL;
 }
 
-static MendAttendanceState
-state_from (const char *state)
+static gpointer
+roster_row_from (MendStmt *stmt)
 {
-  if (g_strcmp0 (state, "on_site") == 0)
-    return MEND_ATTENDANCE_ON_SITE;
-  if (g_strcmp0 (state, "done") == 0)
-    return MEND_ATTENDANCE_DONE;
-  if (g_strcmp0 (state, "absent") == 0)
-    return MEND_ATTENDANCE_ABSENT;
-  return MEND_ATTENDANCE_EXPECTED;
+  MendRosterRow *row = g_new0 (MendRosterRow, 1);
+
+  row->participant_id = mend_stmt_dup_text (stmt, 0);
+  row->case_ref = mend_stmt_dup_text (stmt, 1);
+  row->name = mend_stmt_dup_text (stmt, 2);
+  row->restricted = sqlite3_column_int (stmt, 3) != 0;
+  row->state = mend_attendance_state_from_string (mend_stmt_text (stmt, 4));
+  row->briefed = sqlite3_column_int (stmt, 5) != 0;
+  row->arrived_at_ms = sqlite3_column_int64 (stmt, 6);
+  row->finished_at_ms = sqlite3_column_int64 (stmt, 7);
+  row->penalty_minutes = sqlite3_column_int (stmt, 8);
+  row->outcome = mend_stmt_dup_text (stmt, 9);
+  row->quality = mend_stmt_dup_text (stmt, 10);
+  row->behaviour = mend_stmt_dup_text (stmt, 11);
+  row->minutes_credited = sqlite3_column_int (stmt, 12);
+  row->minutes_owed = mend_rules_minutes_owed (
+      sqlite3_column_int (stmt, 13), sqlite3_column_int (stmt, 14), sqlite3_column_int (stmt, 15));
+  return row;
 }
 
 /**
@@ -169,11 +165,8 @@ state_from (const char *state)
 GPtrArray *
 mend_store_list_roster (MendStore *self, const char *session_id, GError **error)
 {
-  g_autoptr (GPtrArray) rows
-      = g_ptr_array_new_with_free_func ((GDestroyNotify)mend_roster_row_free);
   g_autoptr (MendStmt) stmt = NULL;
   g_autoptr (MendSessionRow) session = NULL;
-  int rc;
 
   g_return_val_if_fail (MEND_IS_STORE (self), NULL);
 
@@ -197,31 +190,20 @@ mend_store_list_roster (MendStore *self, const char *session_id, GError **error)
   if (stmt == NULL)
     return NULL;
   mend_stmt_bind_text (stmt, 1, session_id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      MendRosterRow *row = g_new0 (MendRosterRow, 1);
+  return mend_db_collect (self->reader, stmt, roster_row_from, (GDestroyNotify)mend_roster_row_free,
+                          error);
+}
 
-      row->participant_id = mend_stmt_dup_text (stmt, 0);
-      row->case_ref = mend_stmt_dup_text (stmt, 1);
-      row->name = mend_stmt_dup_text (stmt, 2);
-      row->restricted = sqlite3_column_int (stmt, 3) != 0;
-      row->state = state_from (mend_stmt_text (stmt, 4));
-      row->briefed = sqlite3_column_int (stmt, 5) != 0;
-      row->arrived_at_ms = sqlite3_column_int64 (stmt, 6);
-      row->finished_at_ms = sqlite3_column_int64 (stmt, 7);
-      row->penalty_minutes = sqlite3_column_int (stmt, 8);
-      row->outcome = mend_stmt_dup_text (stmt, 9);
-      row->quality = mend_stmt_dup_text (stmt, 10);
-      row->behaviour = mend_stmt_dup_text (stmt, 11);
-      row->minutes_credited = sqlite3_column_int (stmt, 12);
-      row->minutes_owed
-          = mend_rules_minutes_owed (sqlite3_column_int (stmt, 13), sqlite3_column_int (stmt, 14),
-                                     sqlite3_column_int (stmt, 15));
-      g_ptr_array_add (rows, row);
-    }
-  if (!finish_rows (self->reader, rc, error))
-    return NULL;
-  return g_steal_pointer (&rows);
+static gpointer
+tally_row_from (MendStmt *stmt)
+{
+  MendTallyRow *row = g_new0 (MendTallyRow, 1);
+
+  row->id = mend_stmt_dup_text (stmt, 0);
+  row->label = mend_stmt_dup_text (stmt, 1);
+  row->unit = mend_stmt_dup_text (stmt, 2);
+  row->total = sqlite3_column_int64 (stmt, 3);
+  return row;
 }
 
 /**
@@ -233,10 +215,8 @@ mend_store_list_roster (MendStore *self, const char *session_id, GError **error)
 GPtrArray *
 mend_store_list_tallies (MendStore *self, const char *session_id, GError **error)
 {
-  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify)mend_tally_row_free);
   g_autoptr (MendStmt) stmt = NULL;
   g_autoptr (MendSessionRow) session = NULL;
-  int rc;
 
   g_return_val_if_fail (MEND_IS_STORE (self), NULL);
 
@@ -253,19 +233,22 @@ mend_store_list_tallies (MendStore *self, const char *session_id, GError **error
   if (stmt == NULL)
     return NULL;
   mend_stmt_bind_text (stmt, 1, session_id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      MendTallyRow *row = g_new0 (MendTallyRow, 1);
+  return mend_db_collect (self->reader, stmt, tally_row_from, (GDestroyNotify)mend_tally_row_free,
+                          error);
+}
 
-      row->id = mend_stmt_dup_text (stmt, 0);
-      row->label = mend_stmt_dup_text (stmt, 1);
-      row->unit = mend_stmt_dup_text (stmt, 2);
-      row->total = sqlite3_column_int64 (stmt, 3);
-      g_ptr_array_add (rows, row);
-    }
-  if (!finish_rows (self->reader, rc, error))
-    return NULL;
-  return g_steal_pointer (&rows);
+static gpointer
+outcome_row_from (MendStmt *stmt)
+{
+  MendOutcomeRow *row = g_new0 (MendOutcomeRow, 1);
+
+  row->code = mend_stmt_dup_text (stmt, 0);
+  row->label = mend_stmt_dup_text (stmt, 1);
+  row->hint = mend_stmt_dup_text (stmt, 2);
+  row->attended = sqlite3_column_int (stmt, 3) != 0;
+  row->credits_time = sqlite3_column_int (stmt, 4) != 0;
+  row->alerts_referrer = sqlite3_column_int (stmt, 5) != 0;
+  return row;
 }
 
 /**
@@ -276,10 +259,7 @@ mend_store_list_tallies (MendStore *self, const char *session_id, GError **error
 GPtrArray *
 mend_store_list_outcomes (MendStore *self, GError **error)
 {
-  g_autoptr (GPtrArray) rows
-      = g_ptr_array_new_with_free_func ((GDestroyNotify)mend_outcome_row_free);
   g_autoptr (MendStmt) stmt = NULL;
-  int rc;
 
   g_return_val_if_fail (MEND_IS_STORE (self), NULL);
 
@@ -289,28 +269,35 @@ mend_store_list_outcomes (MendStore *self, GError **error)
                           error);
   if (stmt == NULL)
     return NULL;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      MendOutcomeRow *row = g_new0 (MendOutcomeRow, 1);
-
-      row->code = mend_stmt_dup_text (stmt, 0);
-      row->label = mend_stmt_dup_text (stmt, 1);
-      row->hint = mend_stmt_dup_text (stmt, 2);
-      row->attended = sqlite3_column_int (stmt, 3) != 0;
-      row->credits_time = sqlite3_column_int (stmt, 4) != 0;
-      row->alerts_referrer = sqlite3_column_int (stmt, 5) != 0;
-      g_ptr_array_add (rows, row);
-    }
-  if (!finish_rows (self->reader, rc, error))
-    return NULL;
-  return g_steal_pointer (&rows);
+  return mend_db_collect (self->reader, stmt, outcome_row_from,
+                          (GDestroyNotify)mend_outcome_row_free, error);
 }
 
-static double
-column_double_or_nan (MendStmt *stmt, int column)
+static gpointer
+event_row_from (MendStmt *stmt)
 {
-  return sqlite3_column_type (stmt, column) == SQLITE_NULL ? NAN
-                                                           : sqlite3_column_double (stmt, column);
+  MendEventRow *row = g_new0 (MendEventRow, 1);
+
+  row->seq = sqlite3_column_int64 (stmt, 0);
+  row->id = mend_stmt_dup_text (stmt, 1);
+  row->kind = mend_stmt_dup_text (stmt, 2);
+  row->session_id = mend_stmt_dup_text (stmt, 3);
+  row->participant_id = mend_stmt_dup_text (stmt, 4);
+  row->supervisor_id = mend_stmt_dup_text (stmt, 5);
+  row->recorded_at_ms = sqlite3_column_int64 (stmt, 6);
+  row->occurred_at_ms = sqlite3_column_int64 (stmt, 7);
+  row->fix.gnss_time_ms = sqlite3_column_int64 (stmt, 8);
+  row->fix.latitude = mend_stmt_double_or_nan (stmt, 9);
+  row->fix.longitude = mend_stmt_double_or_nan (stmt, 10);
+  row->fix.altitude = mend_stmt_double_or_nan (stmt, 11);
+  row->fix.horizontal_error = mend_stmt_double_or_nan (stmt, 12);
+  row->fix.mode = sqlite3_column_int (stmt, 13);
+  row->payload = mend_payload_redact (mend_stmt_text (stmt, 14));
+  row->prev_hash = mend_stmt_dup_text (stmt, 15);
+  row->hash = mend_stmt_dup_text (stmt, 16);
+  row->sync_state = mend_stmt_dup_text (stmt, 17);
+  row->voided_by = mend_stmt_dup_text (stmt, 18);
+  return row;
 }
 
 /**
@@ -323,9 +310,7 @@ column_double_or_nan (MendStmt *stmt, int column)
 GPtrArray *
 mend_store_list_events (MendStore *self, const char *session_id, GError **error)
 {
-  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify)mend_event_row_free);
   g_autoptr (MendStmt) stmt = NULL;
-  int rc;
 
   g_return_val_if_fail (MEND_IS_STORE (self), NULL);
 
@@ -340,34 +325,8 @@ mend_store_list_events (MendStore *self, const char *session_id, GError **error)
   if (stmt == NULL)
     return NULL;
   mend_stmt_bind_text (stmt, 1, session_id);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      MendEventRow *row = g_new0 (MendEventRow, 1);
-
-      row->seq = sqlite3_column_int64 (stmt, 0);
-      row->id = mend_stmt_dup_text (stmt, 1);
-      row->kind = mend_stmt_dup_text (stmt, 2);
-      row->session_id = mend_stmt_dup_text (stmt, 3);
-      row->participant_id = mend_stmt_dup_text (stmt, 4);
-      row->supervisor_id = mend_stmt_dup_text (stmt, 5);
-      row->recorded_at_ms = sqlite3_column_int64 (stmt, 6);
-      row->occurred_at_ms = sqlite3_column_int64 (stmt, 7);
-      row->fix.gnss_time_ms = sqlite3_column_int64 (stmt, 8);
-      row->fix.latitude = column_double_or_nan (stmt, 9);
-      row->fix.longitude = column_double_or_nan (stmt, 10);
-      row->fix.altitude = column_double_or_nan (stmt, 11);
-      row->fix.horizontal_error = column_double_or_nan (stmt, 12);
-      row->fix.mode = sqlite3_column_int (stmt, 13);
-      row->payload = mend_payload_redact (mend_stmt_text (stmt, 14));
-      row->prev_hash = mend_stmt_dup_text (stmt, 15);
-      row->hash = mend_stmt_dup_text (stmt, 16);
-      row->sync_state = mend_stmt_dup_text (stmt, 17);
-      row->voided_by = mend_stmt_dup_text (stmt, 18);
-      g_ptr_array_add (rows, row);
-    }
-  if (!finish_rows (self->reader, rc, error))
-    return NULL;
-  return g_steal_pointer (&rows);
+  return mend_db_collect (self->reader, stmt, event_row_from, (GDestroyNotify)mend_event_row_free,
+                          error);
 }
 
 /**

@@ -42,58 +42,38 @@ typedef enum
 
 G_DECLARE_FINAL_TYPE (MendStore, mend_store, MEND, STORE, GObject)
 
-GQuark
-mend_store_error_quark (void);
+GQuark mend_store_error_quark (void);
 
-char *
-mend_store_default_path (void);
-MendStore *
-mend_store_open (const char *path, MendStoreOpenFlags flags, GError **error);
-const char *
-mend_store_get_path (MendStore *self);
-const char *
-mend_store_get_device_id (MendStore *self);
+char *mend_store_default_path (void);
+MendStore *mend_store_open (const char *path, MendStoreOpenFlags flags, GError **error);
+const char *mend_store_get_path (MendStore *self);
+const char *mend_store_get_device_id (MendStore *self);
 
 /* Recording: the synchronous call and the async facade run the same code on the one writer
  * connection. The returned string is the new event's id, known only after the commit. */
-char *
-mend_store_record (MendStore *self, const MendCommand *command, GError **error);
-void
-mend_store_record_async (MendStore *self,
-                         const MendCommand *command,
-                         GCancellable *cancellable,
-                         GAsyncReadyCallback callback,
-                         gpointer user_data);
-char *
-mend_store_record_finish (MendStore *self, GAsyncResult *result, GError **error);
+char *mend_store_record (MendStore *self, const MendCommand *command, GError **error);
+void mend_store_record_async (MendStore *self,
+                              const MendCommand *command,
+                              GCancellable *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer user_data);
+char *mend_store_record_finish (MendStore *self, GAsyncResult *result, GError **error);
 
 /* Reference data, applied from a manifest in one transaction (see data/README.md). */
-gboolean
-mend_store_apply_reference (MendStore *self, JsonObject *manifest, GError **error);
-char *
-mend_store_dup_pin_hash (MendStore *self, const char *supervisor_id, GError **error);
+gboolean mend_store_apply_reference (MendStore *self, JsonObject *manifest, GError **error);
+char *mend_store_dup_pin_hash (MendStore *self, const char *supervisor_id, GError **error);
 
-gboolean
-mend_store_rebuild_projections (MendStore *self, GError **error);
-gboolean
-mend_store_verify (MendStore *self, gint64 *out_n_events, GError **error);
+gboolean mend_store_rebuild_projections (MendStore *self, GError **error);
+gboolean mend_store_verify (MendStore *self, gint64 *out_n_events, GError **error);
 
 /* Reads, on the reader connection. */
-GPtrArray *
-mend_store_list_sites (MendStore *self, GError **error);
-GPtrArray *
-mend_store_list_sessions (MendStore *self, gint64 from_ms, gint64 to_ms, GError **error);
-MendSessionRow *
-mend_store_get_session (MendStore *self, const char *session_id, GError **error);
-GPtrArray *
-mend_store_list_roster (MendStore *self, const char *session_id, GError **error);
-GPtrArray *
-mend_store_list_tallies (MendStore *self, const char *session_id, GError **error);
-GPtrArray *
-mend_store_list_events (MendStore *self, const char *session_id, GError **error);
-GPtrArray *
-mend_store_list_outcomes (MendStore *self, GError **error);
-MendStatus *
-mend_store_get_status (MendStore *self, GError **error);
+GPtrArray *mend_store_list_sites (MendStore *self, GError **error);
+GPtrArray *mend_store_list_sessions (MendStore *self, gint64 from_ms, gint64 to_ms, GError **error);
+MendSessionRow *mend_store_get_session (MendStore *self, const char *session_id, GError **error);
+GPtrArray *mend_store_list_roster (MendStore *self, const char *session_id, GError **error);
+GPtrArray *mend_store_list_tallies (MendStore *self, const char *session_id, GError **error);
+GPtrArray *mend_store_list_events (MendStore *self, const char *session_id, GError **error);
+GPtrArray *mend_store_list_outcomes (MendStore *self, GError **error);
+MendStatus *mend_store_get_status (MendStore *self, GError **error);
 
 G_END_DECLS

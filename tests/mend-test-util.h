@@ -6,20 +6,15 @@
 
 G_BEGIN_DECLS
 
-char *
-mend_test_temp_dir (void);
-void
-mend_test_remove_tree (const char *path);
+char *mend_test_temp_dir (void);
+void mend_test_remove_tree (const char *path);
 JsonObject *
 mend_test_fixture_manifest (int n_sessions, int people_per_session, gint64 first_start_ms);
-char *
-mend_test_session_id (int index);
-char *
-mend_test_participant_id (int session_index, int person_index);
-MendStore *
-mend_test_store_new (const char *dir,
-                     int n_sessions,
-                     int people_per_session,
-                     MendStoreOpenFlags flags);
+char *mend_test_session_id (int index);
+char *mend_test_participant_id (int session_index, int person_index);
+MendStore *mend_test_store_new (const char *dir,
+                                int n_sessions,
+                                int people_per_session,
+                                MendStoreOpenFlags flags);
 
 G_END_DECLS
