@@ -108,6 +108,19 @@ is_negative_number (const char *arg)
   return TRUE;
 }
 
+/* Whether @arg is "--name" (without "=value") for an option that takes a value, so the next
+ * argument is that value even when it looks like a negative number ("--penalty -5"). */
+static gboolean
+option_takes_value (const GOptionEntry *entries, const char *arg)
+{
+  if (entries == NULL || !g_str_has_prefix (arg, "--") || strchr (arg, '=') != NULL)
+    return FALSE;
+  for (const GOptionEntry *e = entries; e->long_name != NULL; e++)
+    if (g_str_equal (arg + 2, e->long_name))
+      return e->arg != G_OPTION_ARG_NONE;
+  return FALSE;
+}
+
 /**
  * mendctl_parse_options:
  * @argv: (inout): the command's arguments, argv[0] being the command; on return the
@@ -144,7 +157,13 @@ mendctl_parse_options (const char *command,
     g_option_context_add_main_entries (context, entries, NULL);
 
   for (int i = 0; i < *argc; i++)
-    g_ptr_array_add (i > 0 && is_negative_number ((*argv)[i]) ? numbers : kept, (*argv)[i]);
+    {
+      gboolean value_of_option = i > 0 && option_takes_value (entries, (*argv)[i - 1]);
+
+      g_ptr_array_add (i > 0 && !value_of_option && is_negative_number ((*argv)[i]) ? numbers
+                                                                                    : kept,
+                       (*argv)[i]);
+    }
   *argc = kept->len;
   for (guint i = 0; i < kept->len; i++)
     (*argv)[i] = g_ptr_array_index (kept, i);

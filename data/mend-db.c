@@ -5,6 +5,7 @@
 
 #include "mend-db.h"
 
+#include <errno.h>
 #include <math.h>
 
 #include "mend-store.h"
@@ -16,8 +17,13 @@ finalize_statement (gpointer data)
 }
 
 static MendStoreError
-error_code_for (int rc)
+error_code_for (MendDb *db, int rc)
 {
+  /* A full disk can surface as an I/O error, for example when the WAL index (-shm) cannot
+   * grow; the errno behind it tells the truth. */
+  if (db != NULL && db->handle != NULL && sqlite3_system_errno (db->handle) == ENOSPC)
+    return MEND_STORE_ERROR_FULL;
+
   switch (rc & 0xff)
     {
     case SQLITE_FULL:
@@ -42,9 +48,9 @@ error_code_for (int rc)
 
 /* SQLite's own words are precise but terse; say what they mean for the supervisor's data. */
 static const char *
-explanation_for (int rc)
+explanation_for (MendStoreError code)
 {
-  switch (error_code_for (rc))
+  switch (code)
     {
     case MEND_STORE_ERROR_FULL:
       return "the disk is full; free some space, nothing was recorded";
@@ -75,7 +81,8 @@ mend_db_set_error (MendDb *db, int rc, GError **error, const char *format, ...)
 {
   g_autofree char *context = NULL;
   const char *detail = db && db->handle ? sqlite3_errmsg (db->handle) : sqlite3_errstr (rc);
-  const char *explanation = explanation_for (rc);
+  MendStoreError code = error_code_for (db, rc);
+  const char *explanation = explanation_for (code);
   va_list args;
 
   va_start (args, format);
@@ -83,10 +90,9 @@ mend_db_set_error (MendDb *db, int rc, GError **error, const char *format, ...)
   va_end (args);
 
   if (explanation != NULL)
-    g_set_error (error, MEND_STORE_ERROR, error_code_for (rc), "%s: %s (%s)", context, explanation,
-                 detail);
+    g_set_error (error, MEND_STORE_ERROR, code, "%s: %s (%s)", context, explanation, detail);
   else
-    g_set_error (error, MEND_STORE_ERROR, error_code_for (rc), "%s: %s", context, detail);
+    g_set_error (error, MEND_STORE_ERROR, code, "%s: %s", context, detail);
   return FALSE;
 }
 
