@@ -41,8 +41,8 @@ unescape_mount_field (const char *field)
 
   for (const char *p = field; *p != '\0'; p++)
     {
-      if (p[0] == '\\' && g_ascii_isdigit (p[1]) && g_ascii_isdigit (p[2]) &&
-          g_ascii_isdigit (p[3]))
+      if (p[0] == '\\' && g_ascii_isdigit (p[1]) && g_ascii_isdigit (p[2])
+          && g_ascii_isdigit (p[3]))
         {
           g_string_append_c (out, (char)((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0')));
           p += 3;
@@ -96,8 +96,8 @@ describe_mount (MendBenchFolder *folder, dev_t device)
         continue;
 
       mount_point = unescape_mount_field (fields[4]);
-      if (folder->mount_point != NULL &&
-          (!is_path_prefix (mount_point, folder->dir) || strlen (mount_point) <= best_len))
+      if (folder->mount_point != NULL
+          && (!is_path_prefix (mount_point, folder->dir) || strlen (mount_point) <= best_len))
         continue;
       g_free (folder->mount_point);
       g_free (folder->fs_type);
@@ -150,8 +150,7 @@ mend_bench_folder_choose (const char *argument, GError **error)
     {
       int saved = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   "Could not create the benchmark folder “%s”: %s", requested,
-                   g_strerror (saved));
+                   "Could not create the benchmark folder “%s”: %s", requested, g_strerror (saved));
       return NULL;
     }
   real = realpath (requested, NULL);
@@ -160,8 +159,8 @@ mend_bench_folder_choose (const char *argument, GError **error)
   if (g_stat (folder->dir, &st) == 0)
     describe_mount (folder, st.st_dev);
   if (statfs (folder->dir, &fs) == 0)
-    folder->volatile_fs = (unsigned long)fs.f_type == BENCH_TMPFS_MAGIC ||
-                          (unsigned long)fs.f_type == BENCH_RAMFS_MAGIC;
+    folder->volatile_fs = (unsigned long)fs.f_type == BENCH_TMPFS_MAGIC
+                          || (unsigned long)fs.f_type == BENCH_RAMFS_MAGIC;
   if (folder->fs_type == NULL)
     folder->fs_type = g_strdup (folder->volatile_fs ? "tmpfs or ramfs" : "unknown");
   return g_steal_pointer (&folder);

@@ -12,12 +12,12 @@ G_BEGIN_DECLS
 
 typedef struct
 {
-  char *dir;              /* absolute, created */
-  const char *chosen_by;  /* "argument", "$MEND_BENCH_DIR" or "default (build dir)" */
-  char *fs_type;          /* "ext4", "tmpfs", … or "unknown" */
-  char *mount_point;      /* where that filesystem is mounted, or NULL */
-  char *source;           /* its device, such as /dev/vda, or NULL */
-  gboolean volatile_fs;   /* tmpfs or ramfs: fsync costs nothing there */
+  char *dir;             /* absolute, created */
+  const char *chosen_by; /* "argument", "$MEND_BENCH_DIR" or "default (build dir)" */
+  char *fs_type;         /* "ext4", "tmpfs", … or "unknown" */
+  char *mount_point;     /* where that filesystem is mounted, or NULL */
+  char *source;          /* its device, such as /dev/vda, or NULL */
+  gboolean volatile_fs;  /* tmpfs or ramfs: fsync costs nothing there */
 } MendBenchFolder;
 
 MendBenchFolder *mend_bench_folder_choose (const char *argument, GError **error);

@@ -22,6 +22,9 @@ struct _MendStore
   GMutex write_lock;
   MendDb *writer;
   GThreadPool *worker;
+  /* Set by the worker when it first runs: the store can be finalized there, when a task's
+   * reference was the last one, and must not wait for itself. */
+  GThread *worker_thread;
 
   /* Reads run on the caller's thread through their own read-only connection, so a read
    * never waits for a write. */

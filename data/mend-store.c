@@ -19,9 +19,11 @@ mend_store_finalize (GObject *object)
 {
   MendStore *self = MEND_STORE (object);
 
-  /* Tasks hold a reference to the store, so the worker is idle by now. */
+  /* Tasks hold a reference to the store, so no task is waiting. The last reference may be
+   * dropped by the worker itself, as it releases its finished task: then it must not wait for
+   * its own thread to end. */
   if (self->worker != NULL)
-    g_thread_pool_free (self->worker, FALSE, TRUE);
+    g_thread_pool_free (self->worker, FALSE, g_thread_self () != self->worker_thread);
   g_clear_pointer (&self->reader, mend_db_close);
   g_clear_pointer (&self->writer, mend_db_close);
   g_mutex_clear (&self->write_lock);
@@ -205,6 +207,7 @@ run_record_in_worker (gpointer data, gpointer user_data)
   GError *error = NULL;
   char *event_id;
 
+  self->worker_thread = g_thread_self ();
   if (g_task_return_error_if_cancelled (task))
     return;
   event_id = mend_store_record (self, command, &error);

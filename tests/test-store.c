@@ -388,6 +388,72 @@ test_status_counts (Fixture *f, gconstpointer data)
   g_assert_cmpuint (strlen (status->head_hash), ==, 64);
 }
 
+static GThread *main_thread;
+static int finalized_elsewhere;
+
+static void
+set_flag (gpointer data)
+{
+  if (g_thread_self () != main_thread)
+    g_atomic_int_inc (&finalized_elsewhere);
+  g_atomic_int_set ((int *)data, 1);
+}
+
+static int burning;
+
+static gpointer
+burn_cpu (gpointer data)
+{
+  volatile guint64 x = 0;
+
+  while (g_atomic_int_get (&burning))
+    x++;
+  return NULL;
+}
+
+static void
+test_release_after_async (void)
+{
+  GThread *burners[3];
+
+  /* The worker may drop the last reference to the store as it releases its finished task;
+   * finalizing there must neither hang nor leave the connections open. */
+  /* Busy threads on every core make the worker lose its core now and then between returning
+   * the result and releasing the task, which is when it ends up holding the last reference. */
+  g_atomic_int_set (&burning, 1);
+  for (guint i = 0; i < G_N_ELEMENTS (burners); i++)
+    burners[i] = g_thread_new ("burner", burn_cpu, NULL);
+  main_thread = g_thread_self ();
+  for (int round = 0; round < 100; round++)
+    {
+      g_autofree char *dir = mend_test_temp_dir ();
+      MendStore *store = mend_test_store_new (dir, 1, 1, MEND_STORE_OPEN_UNSAFE_NO_SYNC);
+      g_autoptr (MendCommand) start = mend_command_start_session ("s00000");
+      AsyncResult r = { 0 };
+      int finalized = 0;
+      gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+
+      g_object_set_data_full (G_OBJECT (store), "finalized", &finalized, set_flag);
+      /* Only the task holds the store while it runs: whichever thread drops the task last
+       * finalizes the store. */
+      r.loop = g_main_loop_new (NULL, FALSE);
+      mend_store_record_async (store, start, NULL, record_done_cb, &r);
+      g_object_unref (store);
+      g_main_loop_run (r.loop);
+      g_main_loop_unref (r.loop);
+      g_assert_no_error (r.error);
+      g_free (r.event_id);
+      while (!g_atomic_int_get (&finalized) && g_get_monotonic_time () < deadline)
+        g_usleep (1000);
+      g_assert_true (g_atomic_int_get (&finalized));
+      mend_test_remove_tree (dir);
+    }
+  g_atomic_int_set (&burning, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (burners); i++)
+    g_thread_join (burners[i]);
+  g_test_message ("%d of 100 stores were finalized on the worker", finalized_elsewhere);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -403,6 +469,7 @@ main (int argc, char **argv)
   ADD ("/store/status-counts", test_status_counts);
 #undef ADD
   g_test_add_func ("/store/demo-idempotent", test_demo_idempotent);
+  g_test_add_func ("/store/release-after-async", test_release_after_async);
 
   return g_test_run ();
 }
