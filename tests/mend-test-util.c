@@ -197,3 +197,45 @@ mend_test_store_new (const char *dir,
   g_assert_no_error (error);
   return g_steal_pointer (&store);
 }
+
+/**
+ * mend_test_fixture_open:
+ *
+ * Fills @f with a new store holding mend_test_fixture_manifest().
+ */
+void
+mend_test_fixture_open (MendTestFixture *f, int n_sessions, int people_per_session)
+{
+  f->dir = mend_test_temp_dir ();
+  f->path = g_build_filename (f->dir, "mend.db", NULL);
+  f->store = mend_test_store_new (f->dir, n_sessions, people_per_session, MEND_STORE_OPEN_DEFAULT);
+}
+
+void
+mend_test_fixture_close (MendTestFixture *f)
+{
+  g_clear_object (&f->store);
+  mend_test_remove_tree (f->dir);
+  g_clear_pointer (&f->dir, g_free);
+  g_clear_pointer (&f->path, g_free);
+}
+
+/**
+ * mend_test_record_ok:
+ * @command: (transfer full): what to record; freed here
+ *
+ * Records @command and fails the test unless it was accepted.
+ *
+ * Returns: (transfer full): the new event's id.
+ */
+char *
+mend_test_record_ok (MendStore *store, MendCommand *command)
+{
+  g_autoptr (MendCommand) owned = command;
+  g_autoptr (GError) error = NULL;
+  char *id = mend_store_record (store, command, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (g_uuid_string_is_valid (id));
+  return id;
+}

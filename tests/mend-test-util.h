@@ -17,4 +17,16 @@ MendStore *mend_test_store_new (const char *dir,
                                 int people_per_session,
                                 MendStoreOpenFlags flags);
 
+/* A store in its own folder, for g_test_add() fixtures. */
+typedef struct
+{
+  char *dir;
+  char *path;
+  MendStore *store;
+} MendTestFixture;
+
+void mend_test_fixture_open (MendTestFixture *f, int n_sessions, int people_per_session);
+void mend_test_fixture_close (MendTestFixture *f);
+char *mend_test_record_ok (MendStore *store, MendCommand *command);
+
 G_END_DECLS

@@ -13,12 +13,7 @@
 #define N_SESSIONS 6
 #define PEOPLE     4
 
-typedef struct
-{
-  char *dir;
-  char *path;
-  MendStore *store;
-} Fixture;
+typedef MendTestFixture Fixture;
 
 /* One person, "p00000-00", is assigned to every session and owes only 300 minutes, so the
  * cap on minutes credited carries from one session to the next. */
@@ -31,9 +26,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   JsonObject *person = json_object_new ();
   g_autoptr (GError) error = NULL;
 
-  f->dir = mend_test_temp_dir ();
-  f->path = g_build_filename (f->dir, "mend.db", NULL);
-  f->store = mend_test_store_new (f->dir, N_SESSIONS, PEOPLE, MEND_STORE_OPEN_DEFAULT);
+  mend_test_fixture_open (f, N_SESSIONS, PEOPLE);
 
   json_object_set_string_member (person, "id", "p00000-00");
   json_object_set_string_member (person, "case_ref", "T/00000/00");
@@ -60,10 +53,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  g_clear_object (&f->store);
-  mend_test_remove_tree (f->dir);
-  g_free (f->dir);
-  g_free (f->path);
+  mend_test_fixture_close (f);
 }
 
 /* Every projection table, dumped in key order, as one string to compare. */
@@ -117,12 +107,7 @@ assert_rebuild_matches (Fixture *f)
 static char *
 record_ok (Fixture *f, MendCommand *command)
 {
-  g_autoptr (MendCommand) owned = command;
-  g_autoptr (GError) error = NULL;
-  char *id = mend_store_record (f->store, command, &error);
-
-  g_assert_no_error (error);
-  return id;
+  return mend_test_record_ok (f->store, command);
 }
 
 static MendCommand *

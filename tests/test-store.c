@@ -12,40 +12,18 @@
 #include "mend-store.h"
 #include "mend-test-util.h"
 
-typedef struct
-{
-  char *dir;
-  char *path;
-  MendStore *store;
-} Fixture;
+typedef MendTestFixture Fixture;
 
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
-  f->dir = mend_test_temp_dir ();
-  f->path = g_build_filename (f->dir, "mend.db", NULL);
-  f->store = mend_test_store_new (f->dir, 3, 4, MEND_STORE_OPEN_DEFAULT);
+  mend_test_fixture_open (f, 3, 4);
 }
 
 static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  g_clear_object (&f->store);
-  mend_test_remove_tree (f->dir);
-  g_free (f->dir);
-  g_free (f->path);
-}
-
-static char *
-record_ok (MendStore *store, MendCommand *command)
-{
-  g_autoptr (MendCommand) owned = command;
-  g_autoptr (GError) error = NULL;
-  char *id = mend_store_record (store, command, &error);
-
-  g_assert_no_error (error);
-  g_assert_true (g_uuid_string_is_valid (id));
-  return id;
+  mend_test_fixture_close (f);
 }
 
 typedef struct
@@ -135,7 +113,7 @@ tally_writer (gpointer user_data)
   WriterData *w = user_data;
 
   for (int i = 0; i < 40; i++)
-    g_free (record_ok (w->store, mend_command_tally (w->session, "bags", 1)));
+    g_free (mend_test_record_ok (w->store, mend_command_tally (w->session, "bags", 1)));
   return NULL;
 }
 
@@ -149,7 +127,7 @@ test_concurrent_writers (Fixture *f, gconstpointer data)
   gint64 n = 0;
   int pending = 40;
 
-  g_free (record_ok (f->store, mend_command_start_session ("s00001")));
+  g_free (mend_test_record_ok (f->store, mend_command_start_session ("s00001")));
 
   /* The synchronous path on a second thread and the async path on the worker interleave;
    * the write lock keeps the chain whole. */
@@ -222,13 +200,13 @@ test_verify_detects_tampering (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   gint64 n = 0;
 
-  g_free (record_ok (f->store, mend_command_start_session ("s00000")));
+  g_free (mend_test_record_ok (f->store, mend_command_start_session ("s00000")));
   for (int i = 0; i < 4; i++)
     {
       g_autofree char *p = mend_test_participant_id (0, i);
-      g_free (record_ok (f->store, mend_command_check_in ("s00000", p)));
+      g_free (mend_test_record_ok (f->store, mend_command_check_in ("s00000", p)));
     }
-  g_free (record_ok (f->store, mend_command_tally ("s00000", "bags", 2)));
+  g_free (mend_test_record_ok (f->store, mend_command_tally ("s00000", "bags", 2)));
   g_assert_true (mend_store_verify (f->store, &n, &error));
   g_assert_cmpint (n, ==, 6);
 
@@ -268,7 +246,7 @@ test_demo_idempotent (void)
   mend_store_load_demo (store, &error);
   g_assert_no_error (error);
   g_assert_true (mend_store_is_demo (store));
-  g_free (record_ok (store, mend_command_start_session (session)));
+  g_free (mend_test_record_ok (store, mend_command_start_session (session)));
   before = mend_store_get_status (store, &error);
   hash_before = mend_store_dup_pin_hash (store, "sup-ana", &error);
 
@@ -350,11 +328,12 @@ test_sensitive_notes_redacted (Fixture *f, gconstpointer data)
     .alert_referrer = TRUE,
   };
 
-  g_free (record_ok (f->store, mend_command_start_session ("s00000")));
-  g_free (record_ok (f->store, mend_command_check_in ("s00000", p)));
-  check_out = record_ok (f->store, mend_command_check_out ("s00000", p, &details));
-  g_free (record_ok (f->store, mend_command_void (check_out, "Notes belong to someone else: "
-                                                             "a family matter")));
+  g_free (mend_test_record_ok (f->store, mend_command_start_session ("s00000")));
+  g_free (mend_test_record_ok (f->store, mend_command_check_in ("s00000", p)));
+  check_out = mend_test_record_ok (f->store, mend_command_check_out ("s00000", p, &details));
+  g_free (
+      mend_test_record_ok (f->store, mend_command_void (check_out, "Notes belong to someone else: "
+                                                                   "a family matter")));
 
   events = mend_store_list_events (f->store, "s00000", &error);
   g_assert_no_error (error);
@@ -376,8 +355,8 @@ test_status_counts (Fixture *f, gconstpointer data)
   g_autoptr (MendStatus) status = NULL;
   g_autoptr (GError) error = NULL;
 
-  g_free (record_ok (f->store, mend_command_start_session ("s00002")));
-  g_free (record_ok (f->store, mend_command_tally ("s00002", "sharps", 1)));
+  g_free (mend_test_record_ok (f->store, mend_command_start_session ("s00002")));
+  g_free (mend_test_record_ok (f->store, mend_command_tally ("s00002", "sharps", 1)));
   status = mend_store_get_status (f->store, &error);
   g_assert_no_error (error);
   g_assert_cmpint (status->n_events, ==, 2);
