@@ -176,7 +176,7 @@ mendctl_export (MendctlContext *ctx, int argc, char **argv)
   GError *error = NULL;
   int status;
 
-  if (!mendctl_parse_options ("export", "", entries, &argc, &argv, 0, 0, &status))
+  if (!mendctl_parse_options ("export", "", entries, NULL, &argc, &argv, 0, 0, &status))
     return status;
   if (g_strcmp0 (format, "csv") != 0 && g_strcmp0 (format, "json") != 0)
     return mendctl_usage_error ("export", "--format must be csv or json");

@@ -15,6 +15,9 @@ enum
   MENDCTL_EXIT_REFUSED = 1,
   MENDCTL_EXIT_USAGE = 2,
   MENDCTL_EXIT_STORE = 3,
+  /* `mendctl gps` only */
+  MENDCTL_EXIT_NO_FIX = 3,
+  MENDCTL_EXIT_NO_GPSD = 4,
 };
 
 typedef struct
@@ -22,6 +25,12 @@ typedef struct
   char *db_path;
   char *supervisor_id;
   MendStore *store;
+
+  /* Where recording commands take their fix (mendctl_gps_entries()). */
+  char *gpsd;
+  gboolean no_gps;
+  int wait_fix;
+  char *reason;
 } MendctlContext;
 
 typedef int (*MendctlCommandFunc) (MendctlContext *ctx, int argc, char **argv);
@@ -41,6 +50,7 @@ int mendctl_usage_error (const char *command, const char *format, ...) G_GNUC_PR
 gboolean mendctl_parse_options (const char *command,
                                 const char *arguments,
                                 GOptionEntry *entries,
+                                GOptionEntry *more_entries,
                                 int *argc,
                                 char ***argv,
                                 int min_positional,
@@ -51,6 +61,14 @@ char *mendctl_resolve_person (MendctlContext *ctx, const char *session_id, const
 void mendctl_builder_add_time (JsonBuilder *b, const char *name, gint64 ms);
 void mendctl_builder_add_string (JsonBuilder *b, const char *name, const char *value);
 void mendctl_builder_add_int (JsonBuilder *b, const char *name, gint64 value);
+
+/* mendctl-gps.c */
+int mendctl_gps (MendctlContext *ctx, int argc, char **argv);
+GOptionEntry *mendctl_gps_entries (MendctlContext *ctx, gboolean with_reason);
+gboolean mendctl_take_fix (MendctlContext *ctx, MendFix *out_fix, GError **error);
+
+/* mendctl-geofence.c */
+int mendctl_geofence (MendctlContext *ctx, int argc, char **argv);
 
 /* mendctl-record.c */
 int mendctl_start (MendctlContext *ctx, int argc, char **argv);

@@ -31,7 +31,7 @@ mendctl_sites (MendctlContext *ctx, int argc, char **argv)
   gboolean json = FALSE;
   int status;
 
-  if (!mendctl_parse_options ("sites", "", json_entries (&json), &argc, &argv, 0, 0, &status))
+  if (!mendctl_parse_options ("sites", "", json_entries (&json), NULL, &argc, &argv, 0, 0, &status))
     return status;
   if (mendctl_open_store (ctx, &error) == NULL
       || (sites = mend_store_list_sites (ctx->store, &error)) == NULL)
@@ -103,7 +103,7 @@ mendctl_sessions (MendctlContext *ctx, int argc, char **argv)
   gint64 to = G_MAXINT64;
   int status;
 
-  if (!mendctl_parse_options ("sessions", "", entries, &argc, &argv, 0, 0, &status))
+  if (!mendctl_parse_options ("sessions", "", entries, NULL, &argc, &argv, 0, 0, &status))
     return status;
   if (all && date != NULL)
     return mendctl_usage_error ("sessions", "--date and --all cannot be used together");
@@ -174,7 +174,7 @@ mendctl_roster (MendctlContext *ctx, int argc, char **argv)
   gboolean json = FALSE;
   int status;
 
-  if (!mendctl_parse_options ("roster", "SESSION", json_entries (&json), &argc, &argv, 1, 1,
+  if (!mendctl_parse_options ("roster", "SESSION", json_entries (&json), NULL, &argc, &argv, 1, 1,
                               &status))
     return status;
   if (mendctl_open_store (ctx, &error) == NULL
@@ -237,7 +237,7 @@ mendctl_tallies (MendctlContext *ctx, int argc, char **argv)
   gboolean json = FALSE;
   int status;
 
-  if (!mendctl_parse_options ("tallies", "SESSION", json_entries (&json), &argc, &argv, 1, 1,
+  if (!mendctl_parse_options ("tallies", "SESSION", json_entries (&json), NULL, &argc, &argv, 1, 1,
                               &status))
     return status;
   if (mendctl_open_store (ctx, &error) == NULL
@@ -274,31 +274,35 @@ mendctl_tallies (MendctlContext *ctx, int argc, char **argv)
 }
 
 static void
-add_fix (JsonBuilder *b, const MendFix *fix)
+add_number_or_null (JsonBuilder *b, const char *name, gboolean present, double value)
 {
+  json_builder_set_member_name (b, name);
+  if (present && !isnan (value))
+    json_builder_add_double_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+/* The fix as recorded: always its state, the position when there was one, and why not. */
+static void
+add_fix (JsonBuilder *b, const MendEventRow *e)
+{
+  const MendFix *fix = &e->fix;
+  gboolean position = mend_fix_has_position (fix);
+
   json_builder_set_member_name (b, "fix");
-  if (fix->mode < 2)
-    {
-      json_builder_add_null_value (b);
-      return;
-    }
   json_builder_begin_object (b);
-  mendctl_builder_add_int (b, "mode", fix->mode);
-  json_builder_set_member_name (b, "lat");
-  json_builder_add_double_value (b, fix->latitude);
-  json_builder_set_member_name (b, "lon");
-  json_builder_add_double_value (b, fix->longitude);
-  json_builder_set_member_name (b, "alt");
-  if (isnan (fix->altitude))
-    json_builder_add_null_value (b);
-  else
-    json_builder_add_double_value (b, fix->altitude);
-  json_builder_set_member_name (b, "eph");
-  if (isnan (fix->horizontal_error))
-    json_builder_add_null_value (b);
-  else
-    json_builder_add_double_value (b, fix->horizontal_error);
-  mendctl_builder_add_time (b, "gnss_time", fix->gnss_time_ms);
+  mendctl_builder_add_string (b, "state", mend_fix_state_to_string (fix->state));
+  mendctl_builder_add_string (b, "note", fix->note[0] ? fix->note : NULL);
+  mendctl_builder_add_int (b, "mode", position ? fix->mode : 0);
+  add_number_or_null (b, "lat", position, fix->latitude);
+  add_number_or_null (b, "lon", position, fix->longitude);
+  add_number_or_null (b, "alt", position, fix->altitude);
+  add_number_or_null (b, "eph", position, fix->horizontal_error);
+  mendctl_builder_add_time (b, "gnss_time", position ? fix->gnss_time_ms : 0);
+  add_number_or_null (b, "satellites", position && fix->satellites >= 0, fix->satellites);
+  add_number_or_null (b, "age_ms", position && fix->age_ms >= 0, (double)fix->age_ms);
+  add_number_or_null (b, "clock_skew_ms", e->has_clock_skew, (double)e->clock_skew_ms);
   json_builder_end_object (b);
 }
 
@@ -318,7 +322,7 @@ mendctl_events (MendctlContext *ctx, int argc, char **argv)
   GError *error = NULL;
   int status;
 
-  if (!mendctl_parse_options ("events", "", entries, &argc, &argv, 0, 0, &status))
+  if (!mendctl_parse_options ("events", "", entries, NULL, &argc, &argv, 0, 0, &status))
     return status;
   if (mendctl_open_store (ctx, &error) == NULL
       || (events = mend_store_list_events (ctx->store, session, &error)) == NULL)
@@ -354,7 +358,7 @@ mendctl_events (MendctlContext *ctx, int argc, char **argv)
       mendctl_builder_add_string (b, "supervisor", e->supervisor_id);
       mendctl_builder_add_time (b, "occurred_at", e->occurred_at_ms);
       mendctl_builder_add_time (b, "recorded_at", e->recorded_at_ms);
-      add_fix (b, &e->fix);
+      add_fix (b, e);
       json_builder_set_member_name (b, "payload");
       json_builder_add_value (b, payload ? payload : json_node_new (JSON_NODE_NULL));
       mendctl_builder_add_string (b, "prev_hash", e->prev_hash);
@@ -379,7 +383,8 @@ mendctl_status (MendctlContext *ctx, int argc, char **argv)
   gboolean json = FALSE;
   int status;
 
-  if (!mendctl_parse_options ("status", "", json_entries (&json), &argc, &argv, 0, 0, &status))
+  if (!mendctl_parse_options ("status", "", json_entries (&json), NULL, &argc, &argv, 0, 0,
+                              &status))
     return status;
   if (mendctl_open_store (ctx, &error) == NULL
       || (s = mend_store_get_status (ctx->store, &error)) == NULL)

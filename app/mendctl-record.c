@@ -18,8 +18,14 @@ record (MendctlContext *ctx, MendCommand *command)
   g_autofree char *event_id = NULL;
   GError *error = NULL;
 
+  MendFix fix;
+
   if (ctx->supervisor_id != NULL)
     mend_command_set_supervisor (command, ctx->supervisor_id);
+  if (!mendctl_take_fix (ctx, &fix, &error))
+    return mendctl_fail (error);
+  mend_command_set_fix (command, &fix);
+  mend_command_set_geofence_reason (command, ctx->reason);
   event_id = mend_store_record (ctx->store, command, &error);
   if (event_id == NULL)
     return mendctl_fail (error);
@@ -62,7 +68,8 @@ record_session_event (MendctlContext *ctx, int argc, char **argv, gboolean start
   gint64 at_ms = 0;
   int status;
 
-  if (!mendctl_parse_options (name, "SESSION", entries, &argc, &argv, 1, 1, &status))
+  if (!mendctl_parse_options (name, "SESSION", entries, mendctl_gps_entries (ctx, TRUE), &argc,
+                              &argv, 1, 1, &status))
     return status;
   if (mendctl_open_store (ctx, &error) == NULL
       || !parse_session_time (ctx, argv[1], at, &at_ms, &error))
@@ -99,7 +106,8 @@ mendctl_check_in (MendctlContext *ctx, int argc, char **argv)
   gint64 at_ms = 0;
   int status;
 
-  if (!mendctl_parse_options ("check-in", "SESSION PERSON", entries, &argc, &argv, 2, 2, &status))
+  if (!mendctl_parse_options ("check-in", "SESSION PERSON", entries,
+                              mendctl_gps_entries (ctx, TRUE), &argc, &argv, 2, 2, &status))
     return status;
   if (mendctl_open_store (ctx, &error) == NULL
       || !parse_session_time (ctx, argv[1], at, &at_ms, &error))
@@ -118,7 +126,8 @@ mendctl_brief (MendctlContext *ctx, int argc, char **argv)
   GError *error = NULL;
   int status;
 
-  if (!mendctl_parse_options ("brief", "SESSION PERSON", NULL, &argc, &argv, 2, 2, &status))
+  if (!mendctl_parse_options ("brief", "SESSION PERSON", NULL, mendctl_gps_entries (ctx, TRUE),
+                              &argc, &argv, 2, 2, &status))
     return status;
   if (mendctl_open_store (ctx, &error) == NULL)
     return mendctl_fail (error);
@@ -179,7 +188,8 @@ mendctl_check_out (MendctlContext *ctx, int argc, char **argv)
   GError *error = NULL;
   int status;
 
-  if (!mendctl_parse_options ("check-out", "SESSION PERSON", entries, &argc, &argv, 2, 2, &status))
+  if (!mendctl_parse_options ("check-out", "SESSION PERSON", entries,
+                              mendctl_gps_entries (ctx, TRUE), &argc, &argv, 2, 2, &status))
     return status;
   if (outcome == NULL)
     return mendctl_usage_error ("check-out", "--outcome CODE is required");
@@ -211,7 +221,8 @@ mendctl_absent (MendctlContext *ctx, int argc, char **argv)
   GError *error = NULL;
   int status;
 
-  if (!mendctl_parse_options ("absent", "SESSION PERSON", entries, &argc, &argv, 2, 2, &status))
+  if (!mendctl_parse_options ("absent", "SESSION PERSON", entries, mendctl_gps_entries (ctx, TRUE),
+                              &argc, &argv, 2, 2, &status))
     return status;
   if (mendctl_open_store (ctx, &error) == NULL)
     return mendctl_fail (error);
@@ -227,7 +238,8 @@ mendctl_tally (MendctlContext *ctx, int argc, char **argv)
   int delta = 0;
   int status;
 
-  if (!mendctl_parse_options ("tally", "SESSION CATEGORY DELTA", NULL, &argc, &argv, 3, 3, &status))
+  if (!mendctl_parse_options ("tally", "SESSION CATEGORY DELTA", NULL,
+                              mendctl_gps_entries (ctx, TRUE), &argc, &argv, 3, 3, &status))
     return status;
   if (!parse_minutes (argv[3][0] == '+' ? argv[3] + 1 : argv[3], &delta, &error))
     {
@@ -250,7 +262,8 @@ mendctl_void (MendctlContext *ctx, int argc, char **argv)
   GError *error = NULL;
   int status;
 
-  if (!mendctl_parse_options ("void", "EVENT", entries, &argc, &argv, 1, 1, &status))
+  if (!mendctl_parse_options ("void", "EVENT", entries, mendctl_gps_entries (ctx, FALSE), &argc,
+                              &argv, 1, 1, &status))
     return status;
   if (mendctl_open_store (ctx, &error) == NULL)
     return mendctl_fail (error);

@@ -17,7 +17,7 @@ mendctl_init (MendctlContext *ctx, int argc, char **argv)
   GError *error = NULL;
   int status;
 
-  if (!mendctl_parse_options ("init", "", NULL, &argc, &argv, 0, 0, &status))
+  if (!mendctl_parse_options ("init", "", NULL, NULL, &argc, &argv, 0, 0, &status))
     return status;
   if (mendctl_open_store (ctx, &error) == NULL)
     return mendctl_fail (error);
@@ -36,7 +36,7 @@ mendctl_demo (MendctlContext *ctx, int argc, char **argv)
   guint n;
   int status;
 
-  if (!mendctl_parse_options ("demo", "", NULL, &argc, &argv, 0, 0, &status))
+  if (!mendctl_parse_options ("demo", "", NULL, NULL, &argc, &argv, 0, 0, &status))
     return status;
   if (mendctl_open_store (ctx, &error) == NULL || !mend_store_load_demo (ctx->store, &error)
       || !mend_time_local_day_bounds ("today", &from, &to, &error)
@@ -68,7 +68,7 @@ mendctl_verify (MendctlContext *ctx, int argc, char **argv)
   gint64 n_events = 0;
   int status;
 
-  if (!mendctl_parse_options ("verify", "", NULL, &argc, &argv, 0, 0, &status))
+  if (!mendctl_parse_options ("verify", "", NULL, NULL, &argc, &argv, 0, 0, &status))
     return status;
   if (mendctl_open_store (ctx, &error) == NULL
       || !mend_store_verify (ctx->store, &n_events, &error))
@@ -83,7 +83,7 @@ mendctl_rebuild (MendctlContext *ctx, int argc, char **argv)
   GError *error = NULL;
   int status;
 
-  if (!mendctl_parse_options ("rebuild", "", NULL, &argc, &argv, 0, 0, &status))
+  if (!mendctl_parse_options ("rebuild", "", NULL, NULL, &argc, &argv, 0, 0, &status))
     return status;
   if (mendctl_open_store (ctx, &error) == NULL
       || !mend_store_rebuild_projections (ctx->store, &error))

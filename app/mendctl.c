@@ -35,12 +35,16 @@ static const MendctlCommand commands[] = {
   { "rebuild", "", "Derive the projections again from the event log", mendctl_rebuild },
   { "export", "--format csv|json [--what attendance|tallies]", "Export for returns",
     mendctl_export },
+  { "gps", "[--gpsd HOST:PORT] [--wait-fix S] [--json]", "The position from gpsd", mendctl_gps },
+  { "geofence", "SITE --lat LAT --lon LON [--accuracy M]", "Where a point is, for a site",
+    mendctl_geofence },
 };
 
 static void
 print_help (FILE *out)
 {
-  fprintf (out, "Usage: mendctl [--db PATH] [--supervisor ID] COMMAND [ARGUMENTS…]\n\n"
+  fprintf (out, "Usage: mendctl [--db PATH] [--supervisor ID] [--gpsd HOST:PORT|--no-gps] COMMAND "
+                "[ARGUMENTS…]\n\n"
                 "The Mend store from the command line: the same records as the app, for scripts,\n"
                 "depot automation and diagnostics. PERSON is a participant id or case reference.\n"
                 "TIME is HH:MM (on the session's day) or an ISO 8601 date and time.\n\n"
@@ -51,8 +55,14 @@ print_help (FILE *out)
   fprintf (out, "\nOptions:\n"
                 "  --db PATH         the store (default $XDG_DATA_HOME/mend/mend.db)\n"
                 "  --supervisor ID   record under this supervisor (default: the session's)\n"
+                "  --gpsd HOST:PORT  take each record's fix from this gpsd (default "
+                "localhost:2947)\n"
+                "  --no-gps          record without asking gpsd\n"
                 "  --version         print the version\n\n"
-                "Exit codes: 0 done, 1 refused by a rule, 2 usage, 3 store error.\n");
+                "Recording commands also take --gpsd, --no-gps, --wait-fix SECONDS and, for a\n"
+                "session start or check-in outside the site's boundary, --reason TEXT.\n\n"
+                "Exit codes: 0 done, 1 refused by a rule, 2 usage, 3 store error;\n"
+                "gps: 3 no fix in time, 4 gpsd not reachable.\n");
 }
 
 MendStore *
@@ -134,6 +144,7 @@ gboolean
 mendctl_parse_options (const char *command,
                        const char *arguments,
                        GOptionEntry *entries,
+                       GOptionEntry *more_entries,
                        int *argc,
                        char ***argv,
                        int min_positional,
@@ -155,10 +166,14 @@ mendctl_parse_options (const char *command,
   g_option_context_set_help_enabled (context, TRUE);
   if (entries != NULL)
     g_option_context_add_main_entries (context, entries, NULL);
+  if (more_entries != NULL)
+    g_option_context_add_main_entries (context, more_entries, NULL);
 
   for (int i = 0; i < *argc; i++)
     {
-      gboolean value_of_option = i > 0 && option_takes_value (entries, (*argv)[i - 1]);
+      gboolean value_of_option = i > 0
+                                 && (option_takes_value (entries, (*argv)[i - 1])
+                                     || option_takes_value (more_entries, (*argv)[i - 1]));
 
       g_ptr_array_add (i > 0 && !value_of_option && is_negative_number ((*argv)[i]) ? numbers
                                                                                     : kept,
@@ -283,6 +298,18 @@ main (int argc, char **argv)
           g_free (*target);
           *target = g_strdup (argv[++i]);
         }
+      else if (g_str_equal (arg, "--no-gps"))
+        ctx.no_gps = TRUE;
+      else if (g_str_equal (arg, "--gpsd") && i + 1 < argc)
+        {
+          g_free (ctx.gpsd);
+          ctx.gpsd = g_strdup (argv[++i]);
+        }
+      else if (g_str_has_prefix (arg, "--gpsd="))
+        {
+          g_free (ctx.gpsd);
+          ctx.gpsd = g_strdup (arg + strlen ("--gpsd="));
+        }
       else if (g_str_has_prefix (arg, "--db="))
         {
           g_free (db_path);
@@ -324,5 +351,7 @@ main (int argc, char **argv)
   g_clear_object (&ctx.store);
   g_free (ctx.db_path);
   g_free (ctx.supervisor_id);
+  g_free (ctx.gpsd);
+  g_free (ctx.reason);
   return status;
 }

@@ -191,6 +191,46 @@ append_nullable_string (GString *out, const char *text)
     append_string (out, text);
 }
 
+static void
+append_nullable_int (GString *out, gboolean present, gint64 value)
+{
+  if (present)
+    g_string_append_printf (out, "%" G_GINT64_FORMAT, value);
+  else
+    g_string_append (out, "null");
+}
+
+/* The fix is always an object: the position when there is one, and always its state and,
+ * when there was no current fix, a note saying why. */
+static void
+append_fix (GString *out, const MendFix *fix, gboolean has_skew, gint64 skew_ms)
+{
+  gboolean position = mend_fix_has_position (fix);
+
+  g_string_append (out, "{\"age_ms\":");
+  append_nullable_int (out, position && fix->age_ms >= 0, fix->age_ms);
+  g_string_append (out, ",\"alt\":");
+  append_fixed (out, position ? fix->altitude : NAN, "%.2f");
+  g_string_append (out, ",\"eph\":");
+  append_fixed (out, position ? fix->horizontal_error : NAN, "%.2f");
+  g_string_append (out, ",\"gnss_time\":");
+  append_nullable_int (out, position && fix->gnss_time_ms > 0, fix->gnss_time_ms);
+  g_string_append (out, ",\"lat\":");
+  append_fixed (out, position ? fix->latitude : NAN, "%.7f");
+  g_string_append (out, ",\"lon\":");
+  append_fixed (out, position ? fix->longitude : NAN, "%.7f");
+  g_string_append_printf (out, ",\"mode\":%d", position ? fix->mode : 0);
+  g_string_append (out, ",\"note\":");
+  append_nullable_string (out, fix->note[0] != '\0' ? fix->note : NULL);
+  g_string_append (out, ",\"satellites\":");
+  append_nullable_int (out, position && fix->satellites >= 0, fix->satellites);
+  g_string_append (out, ",\"skew_ms\":");
+  append_nullable_int (out, has_skew, skew_ms);
+  g_string_append (out, ",\"state\":");
+  append_string (out, mend_fix_state_to_string (fix->state));
+  g_string_append_c (out, '}');
+}
+
 /**
  * mend_canonical_event_bytes:
  * @fields: the stored fields of one event
@@ -200,32 +240,13 @@ append_nullable_string (GString *out, const char *text)
 GBytes *
 mend_canonical_event_bytes (const MendEventFields *fields)
 {
-  GString *out = g_string_sized_new (256);
-  const MendFix *fix = fields->fix;
+  GString *out = g_string_sized_new (384);
 
   /* Members in byte order of their names, as for any canonical object. */
   g_string_append (out, "{\"device\":");
   append_string (out, fields->device_id);
   g_string_append (out, ",\"fix\":");
-  if (fix == NULL || fix->mode < 2)
-    g_string_append (out, "null");
-  else
-    {
-      g_string_append (out, "{\"alt\":");
-      append_fixed (out, fix->altitude, "%.2f");
-      g_string_append (out, ",\"eph\":");
-      append_fixed (out, fix->horizontal_error, "%.2f");
-      g_string_append (out, ",\"gnss_time\":");
-      if (fix->gnss_time_ms == 0)
-        g_string_append (out, "null");
-      else
-        g_string_append_printf (out, "%" G_GINT64_FORMAT, fix->gnss_time_ms);
-      g_string_append (out, ",\"lat\":");
-      append_fixed (out, fix->latitude, "%.7f");
-      g_string_append (out, ",\"lon\":");
-      append_fixed (out, fix->longitude, "%.7f");
-      g_string_append_printf (out, ",\"mode\":%d}", fix->mode);
-    }
+  append_fix (out, fields->fix, fields->has_clock_skew, fields->clock_skew_ms);
   g_string_append (out, ",\"id\":");
   append_string (out, fields->id);
   g_string_append (out, ",\"kind\":");

@@ -5,6 +5,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "mend-fix.h"
 #include "mend-types.h"
 
 G_BEGIN_DECLS
@@ -24,7 +25,9 @@ typedef struct
   const char *supervisor_id;  /* nullable */
   gint64 recorded_at_ms;
   gint64 occurred_at_ms;
-  const MendFix *fix;       /* nullable, or mode 0: no fix */
+  const MendFix *fix;       /* never NULL: says why when there was no fix */
+  gboolean has_clock_skew;  /* device clock and satellite time more than 2 minutes apart */
+  gint64 clock_skew_ms;     /* device minus satellite, when has_clock_skew */
   const char *payload_json; /* canonical JSON object text */
 } MendEventFields;
 

@@ -31,6 +31,9 @@ struct _MendCommand
   char *category_id;
   int delta;
 
+  /* session start, check-in: why the record was made outside the site's boundary */
+  char *geofence_reason;
+
   /* void */
   char *target_event_id;
   char *reason;

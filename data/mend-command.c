@@ -52,8 +52,7 @@ command_new (MendEventKind kind, const char *session_id, const char *participant
   self->kind = kind;
   self->session_id = g_strdup (session_id);
   self->participant_id = g_strdup (participant_id);
-  self->fix.altitude = NAN;
-  self->fix.horizontal_error = NAN;
+  mend_fix_init (&self->fix, MEND_FIX_STATE_OFF, NULL);
   return self;
 }
 
@@ -175,7 +174,7 @@ mend_command_set_supervisor (MendCommand *self, const char *supervisor_id)
 
 /**
  * mend_command_set_fix:
- * @fix: (nullable): the fix in effect, or %NULL for none
+ * @fix: (nullable): the fix in effect, or why there was none; %NULL when GPS was not asked
  */
 void
 mend_command_set_fix (MendCommand *self, const MendFix *fix)
@@ -183,13 +182,21 @@ mend_command_set_fix (MendCommand *self, const MendFix *fix)
   g_return_if_fail (self != NULL);
 
   if (fix == NULL)
-    {
-      memset (&self->fix, 0, sizeof self->fix);
-      self->fix.altitude = NAN;
-      self->fix.horizontal_error = NAN;
-      return;
-    }
-  self->fix = *fix;
+    mend_fix_init (&self->fix, MEND_FIX_STATE_OFF, NULL);
+  else
+    self->fix = *fix;
+}
+
+/**
+ * mend_command_set_geofence_reason:
+ * @reason: (nullable): why a session start or check-in happens outside the site's boundary
+ */
+void
+mend_command_set_geofence_reason (MendCommand *self, const char *reason)
+{
+  g_return_if_fail (self != NULL);
+  g_free (self->geofence_reason);
+  self->geofence_reason = g_strdup (reason);
 }
 
 MendEventKind
@@ -217,6 +224,7 @@ mend_command_copy (const MendCommand *self)
   copy->category_id = g_strdup (self->category_id);
   copy->target_event_id = g_strdup (self->target_event_id);
   copy->reason = g_strdup (self->reason);
+  copy->geofence_reason = g_strdup (self->geofence_reason);
   return copy;
 }
 
@@ -235,5 +243,6 @@ mend_command_free (MendCommand *self)
   g_free (self->category_id);
   g_free (self->target_event_id);
   g_free (self->reason);
+  g_free (self->geofence_reason);
   g_free (self);
 }

@@ -5,20 +5,10 @@
 
 #include <glib-object.h>
 
+#include "mend-fix.h"
 #include "mend-types.h"
 
 G_BEGIN_DECLS
-
-/* The position fix a record was taken with; mode 0 means there was none. */
-struct _MendFix
-{
-  int mode; /* 0 none, 2 for 2D, 3 for 3D */
-  double latitude;
-  double longitude;
-  double altitude;         /* metres; NAN when unknown */
-  double horizontal_error; /* metres; NAN when unknown */
-  gint64 gnss_time_ms;     /* 0 when unknown */
-};
 
 struct _MendCheckOut
 {
@@ -52,6 +42,7 @@ MendCommand *mend_command_void (const char *event_id, const char *reason);
 void mend_command_set_occurred_at (MendCommand *self, gint64 occurred_at_ms);
 void mend_command_set_supervisor (MendCommand *self, const char *supervisor_id);
 void mend_command_set_fix (MendCommand *self, const MendFix *fix);
+void mend_command_set_geofence_reason (MendCommand *self, const char *reason);
 
 MendEventKind mend_command_get_kind (const MendCommand *self);
 

@@ -7,6 +7,60 @@
 
 #include "mend-store-private.h"
 
+/* The fix columns are written and read in one place, so what is stored is exactly what the
+ * canonical bytes cover: the position only when there is one, the note only when it says
+ * something. */
+static void
+bind_fix (MendStmt *stmt, int first, const MendEventFields *fields)
+{
+  const MendFix *fix = fields->fix;
+  gboolean position = mend_fix_has_position (fix);
+
+  mend_stmt_bind_text (stmt, first, mend_fix_state_to_string (fix->state));
+  mend_stmt_bind_text (stmt, first + 1, fix->note[0] != '\0' ? fix->note : NULL);
+  mend_stmt_bind_int64_or_null (stmt, first + 2, position && fix->gnss_time_ms > 0,
+                                fix->gnss_time_ms);
+  mend_stmt_bind_double_or_null (stmt, first + 3, position ? fix->latitude : NAN);
+  mend_stmt_bind_double_or_null (stmt, first + 4, position ? fix->longitude : NAN);
+  mend_stmt_bind_double_or_null (stmt, first + 5, position ? fix->altitude : NAN);
+  mend_stmt_bind_double_or_null (stmt, first + 6, position ? fix->horizontal_error : NAN);
+  sqlite3_bind_int (stmt, first + 7, position ? fix->mode : 0);
+  mend_stmt_bind_int64_or_null (stmt, first + 8, position && fix->satellites >= 0, fix->satellites);
+  mend_stmt_bind_int64_or_null (stmt, first + 9, position && fix->age_ms >= 0, fix->age_ms);
+  mend_stmt_bind_int64_or_null (stmt, first + 10, fields->has_clock_skew, fields->clock_skew_ms);
+}
+
+/**
+ * mend_event_log_read_fix:
+ * @first: the column where MEND_FIX_COLUMNS start
+ *
+ * Reads back what bind_fix() stored.
+ */
+void
+mend_event_log_read_fix (MendStmt *stmt,
+                         int first,
+                         MendFix *out_fix,
+                         gboolean *out_has_skew,
+                         gint64 *out_skew_ms)
+{
+  MendFixState state = MEND_FIX_STATE_OFF;
+
+  mend_fix_state_from_string (mend_stmt_text (stmt, first), &state);
+  mend_fix_init (out_fix, state, mend_stmt_text (stmt, first + 1));
+  out_fix->gnss_time_ms = sqlite3_column_int64 (stmt, first + 2);
+  out_fix->latitude = mend_stmt_double_or_nan (stmt, first + 3);
+  out_fix->longitude = mend_stmt_double_or_nan (stmt, first + 4);
+  out_fix->altitude = mend_stmt_double_or_nan (stmt, first + 5);
+  out_fix->horizontal_error = mend_stmt_double_or_nan (stmt, first + 6);
+  out_fix->mode = sqlite3_column_int (stmt, first + 7);
+  if (sqlite3_column_type (stmt, first + 8) != SQLITE_NULL)
+    out_fix->satellites = sqlite3_column_int (stmt, first + 8);
+  if (sqlite3_column_type (stmt, first + 9) != SQLITE_NULL)
+    out_fix->age_ms = sqlite3_column_int64 (stmt, first + 9);
+  *out_has_skew = sqlite3_column_type (stmt, first + 10) != SQLITE_NULL;
+  *out_skew_ms = sqlite3_column_int64 (stmt, first + 10);
+}
+
 /**
  * mend_event_log_append:
  * @fields: the event; its seq is set here, the next after the chain's head
@@ -23,8 +77,6 @@ mend_event_log_append (MendDb *db, MendEventFields *fields, char **out_hash, GEr
   g_autoptr (MendStmt) move_head = NULL;
   g_autofree char *prev_hash = NULL;
   g_autofree char *hash = NULL;
-  const MendFix *fix = fields->fix;
-  gboolean has_fix = fix != NULL && fix->mode >= 2;
 
   head = mend_db_prepare (db, "SELECT head_seq, head_hash FROM device", error);
   if (head == NULL)
@@ -38,10 +90,10 @@ mend_event_log_append (MendDb *db, MendEventFields *fields, char **out_hash, GEr
 
   insert = mend_db_prepare (
       db,
-      "INSERT INTO events (seq, id, kind, session_id, participant_id, supervisor_id, "
-      "recorded_at, occurred_at, gnss_time, lat, lon, alt, h_accuracy, fix_mode, payload, "
-      "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
-      "?15, ?16, ?17)",
+      "INSERT INTO events (seq, id, kind, session_id, participant_id, "
+      "supervisor_id, recorded_at, occurred_at, payload, prev_hash, hash, " MEND_FIX_COLUMNS
+      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+      "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
       error);
   if (insert == NULL)
     return FALSE;
@@ -53,16 +105,10 @@ mend_event_log_append (MendDb *db, MendEventFields *fields, char **out_hash, GEr
   mend_stmt_bind_text (insert, 6, fields->supervisor_id);
   sqlite3_bind_int64 (insert, 7, fields->recorded_at_ms);
   sqlite3_bind_int64 (insert, 8, fields->occurred_at_ms);
-  mend_stmt_bind_int64_or_null (insert, 9, has_fix && fix->gnss_time_ms != 0,
-                                has_fix ? fix->gnss_time_ms : 0);
-  mend_stmt_bind_double_or_null (insert, 10, has_fix ? fix->latitude : NAN);
-  mend_stmt_bind_double_or_null (insert, 11, has_fix ? fix->longitude : NAN);
-  mend_stmt_bind_double_or_null (insert, 12, has_fix ? fix->altitude : NAN);
-  mend_stmt_bind_double_or_null (insert, 13, has_fix ? fix->horizontal_error : NAN);
-  sqlite3_bind_int (insert, 14, has_fix ? fix->mode : 0);
-  mend_stmt_bind_text (insert, 15, fields->payload_json);
-  mend_stmt_bind_text (insert, 16, prev_hash);
-  mend_stmt_bind_text (insert, 17, hash);
+  mend_stmt_bind_text (insert, 9, fields->payload_json);
+  mend_stmt_bind_text (insert, 10, prev_hash);
+  mend_stmt_bind_text (insert, 11, hash);
+  bind_fix (insert, 12, fields);
   if (!mend_db_step_done (db, insert, error))
     return FALSE;
 
@@ -114,22 +160,15 @@ mend_event_log_verify (MendDb *db, const char *device_id, gint64 *out_n_events, 
 
   stmt = mend_db_prepare (db,
                           "SELECT seq, id, kind, session_id, participant_id, supervisor_id, "
-                          "recorded_at, occurred_at, gnss_time, lat, lon, alt, h_accuracy, "
-                          "fix_mode, payload, prev_hash, hash FROM events ORDER BY seq",
+                          "recorded_at, occurred_at, payload, prev_hash, hash, " MEND_FIX_COLUMNS
+                          " FROM events ORDER BY seq",
                           error);
   if (stmt == NULL)
     goto failed;
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      MendFix fix = {
-        .mode = sqlite3_column_int (stmt, 13),
-        .latitude = mend_stmt_double_or_nan (stmt, 9),
-        .longitude = mend_stmt_double_or_nan (stmt, 10),
-        .altitude = mend_stmt_double_or_nan (stmt, 11),
-        .horizontal_error = mend_stmt_double_or_nan (stmt, 12),
-        .gnss_time_ms = sqlite3_column_int64 (stmt, 8),
-      };
+      MendFix fix;
       MendEventFields fields = {
         .device_id = device_id,
         .seq = sqlite3_column_int64 (stmt, 0),
@@ -141,12 +180,13 @@ mend_event_log_verify (MendDb *db, const char *device_id, gint64 *out_n_events, 
         .recorded_at_ms = sqlite3_column_int64 (stmt, 6),
         .occurred_at_ms = sqlite3_column_int64 (stmt, 7),
         .fix = &fix,
-        .payload_json = mend_stmt_text (stmt, 14),
+        .payload_json = mend_stmt_text (stmt, 8),
       };
-      const char *prev_hash = mend_stmt_text (stmt, 15);
-      const char *hash = mend_stmt_text (stmt, 16);
+      const char *prev_hash = mend_stmt_text (stmt, 9);
+      const char *hash = mend_stmt_text (stmt, 10);
       g_autofree char *recomputed = NULL;
 
+      mend_event_log_read_fix (stmt, 11, &fix, &fields.has_clock_skew, &fields.clock_skew_ms);
       if (fields.id == NULL || fields.kind == NULL || fields.payload_json == NULL)
         {
           chain_broken (error, fields.seq, fields.id, "a required field is empty");

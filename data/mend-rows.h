@@ -83,7 +83,9 @@ struct _MendEventRow
   gint64 recorded_at_ms;
   gint64 occurred_at_ms;
   MendFix fix;
-  char *payload; /* canonical JSON, sensitive text already redacted */
+  gboolean has_clock_skew;
+  gint64 clock_skew_ms; /* device clock minus satellite time, when over 2 minutes */
+  char *payload;        /* canonical JSON, sensitive text already redacted */
   char *prev_hash;
   char *hash;
   char *sync_state;

@@ -40,6 +40,7 @@ static const char *const rule_names[MEND_RULE_N_RULES] = {
   [MEND_RULE_VOID_OF_VOID] = "void.of-void",
   [MEND_RULE_ALREADY_VOIDED] = "void.already-voided",
   [MEND_RULE_VOID_LATER_RECORDS] = "void.later-records",
+  [MEND_RULE_OUTSIDE_NEEDS_REASON] = "geofence.outside-needs-reason",
 };
 
 static const char *const ratings[] = {
@@ -341,6 +342,27 @@ mend_rules_void (const MendVoidFacts *facts, GError **error)
   if (facts->blocking_record != NULL)
     return refuse (error, MEND_RULE_VOID_LATER_RECORDS, "void %s first", facts->blocking_record);
   return check_notes (reason, error);
+}
+
+/**
+ * mend_rules_geofence:
+ * @outside: the current fix puts the device outside the site's boundary, by more than its error
+ * @distance_m: how far outside
+ * @reason: (nullable): what the supervisor gave
+ *
+ * Starting a session or checking someone in outside the boundary is allowed, with a reason.
+ * Inside, near, or with no current fix, nothing more is asked.
+ */
+gboolean
+mend_rules_geofence (gboolean outside, double distance_m, const char *reason, GError **error)
+{
+  g_autofree char *stripped = g_strstrip (g_strdup (reason ? reason : ""));
+
+  if (outside && stripped[0] == '\0')
+    return refuse (error, MEND_RULE_OUTSIDE_NEEDS_REASON,
+                   "the device is %.0f m outside the site's boundary; say why it is recorded here",
+                   distance_m);
+  return check_notes (stripped, error);
 }
 
 /**

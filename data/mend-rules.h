@@ -42,6 +42,7 @@ typedef enum
   MEND_RULE_VOID_OF_VOID,
   MEND_RULE_ALREADY_VOIDED,
   MEND_RULE_VOID_LATER_RECORDS,
+  MEND_RULE_OUTSIDE_NEEDS_REASON,
   MEND_RULE_N_RULES,
 } MendRule;
 
@@ -98,6 +99,9 @@ gboolean mend_rules_tally (MendSessionState session,
                            GError **error);
 gboolean mend_rules_total_not_negative (gint64 total_after, GError **error);
 gboolean mend_rules_void (const MendVoidFacts *facts, GError **error);
+
+gboolean
+mend_rules_geofence (gboolean outside, double distance_m, const char *reason, GError **error);
 
 gboolean mend_rules_rating_is_valid (const char *rating);
 const char *const *mend_rules_ratings (void);

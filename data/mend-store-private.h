@@ -45,7 +45,15 @@ typedef struct
 /* mend-store-migrate.c */
 gboolean mend_store_migrate (MendDb *db, const char *path, GError **error);
 
-/* mend-event-log.c */
+/* mend-event-log.c: the fix columns of `events`, in the order the functions below use. */
+#define MEND_FIX_COLUMNS                                                                           \
+  "fix_state, fix_note, gnss_time, lat, lon, alt, h_accuracy, fix_mode, satellites, "              \
+  "fix_age_ms, clock_skew_ms"
+void mend_event_log_read_fix (MendStmt *stmt,
+                              int first,
+                              MendFix *out_fix,
+                              gboolean *out_has_skew,
+                              gint64 *out_skew_ms);
 gboolean
 mend_event_log_append (MendDb *db, MendEventFields *fields, char **out_hash, GError **error);
 gboolean

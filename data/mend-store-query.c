@@ -286,17 +286,12 @@ event_row_from (MendStmt *stmt)
   row->supervisor_id = mend_stmt_dup_text (stmt, 5);
   row->recorded_at_ms = sqlite3_column_int64 (stmt, 6);
   row->occurred_at_ms = sqlite3_column_int64 (stmt, 7);
-  row->fix.gnss_time_ms = sqlite3_column_int64 (stmt, 8);
-  row->fix.latitude = mend_stmt_double_or_nan (stmt, 9);
-  row->fix.longitude = mend_stmt_double_or_nan (stmt, 10);
-  row->fix.altitude = mend_stmt_double_or_nan (stmt, 11);
-  row->fix.horizontal_error = mend_stmt_double_or_nan (stmt, 12);
-  row->fix.mode = sqlite3_column_int (stmt, 13);
-  row->payload = mend_payload_redact (mend_stmt_text (stmt, 14));
-  row->prev_hash = mend_stmt_dup_text (stmt, 15);
-  row->hash = mend_stmt_dup_text (stmt, 16);
-  row->sync_state = mend_stmt_dup_text (stmt, 17);
-  row->voided_by = mend_stmt_dup_text (stmt, 18);
+  row->payload = mend_payload_redact (mend_stmt_text (stmt, 8));
+  row->prev_hash = mend_stmt_dup_text (stmt, 9);
+  row->hash = mend_stmt_dup_text (stmt, 10);
+  row->sync_state = mend_stmt_dup_text (stmt, 11);
+  row->voided_by = mend_stmt_dup_text (stmt, 12);
+  mend_event_log_read_fix (stmt, 13, &row->fix, &row->has_clock_skew, &row->clock_skew_ms);
   return row;
 }
 
@@ -316,9 +311,8 @@ mend_store_list_events (MendStore *self, const char *session_id, GError **error)
 
   stmt = mend_db_prepare (self->reader,
                           "SELECT e.seq, e.id, e.kind, e.session_id, e.participant_id, "
-                          "  e.supervisor_id, e.recorded_at, e.occurred_at, e.gnss_time, e.lat, "
-                          "  e.lon, e.alt, e.h_accuracy, e.fix_mode, e.payload, e.prev_hash, "
-                          "  e.hash, e.sync_state, v.voided_by "
+                          "  e.supervisor_id, e.recorded_at, e.occurred_at, e.payload, "
+                          "  e.prev_hash, e.hash, e.sync_state, v.voided_by, " MEND_FIX_COLUMNS " "
                           "FROM events e LEFT JOIN voided_events v ON v.event_id = e.id "
                           "WHERE ?1 IS NULL OR e.session_id = ?1 ORDER BY e.seq",
                           error);

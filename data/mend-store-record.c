@@ -3,6 +3,9 @@
 
 #include "config.h"
 
+#include <math.h>
+
+#include "mend-geofence.h"
 #include "mend-rules.h"
 #include "mend-store-private.h"
 #include "mend-time.h"
@@ -270,6 +273,52 @@ prepare_void (Recording *r, GError **error)
   return TRUE;
 }
 
+/* Session starts and check-ins say where they happened relative to the site: the verdict and
+ * distance with a current fix, "unknown" without one (the fix says why), and the supervisor's
+ * reason, which is required when the device is outside. */
+static gboolean
+add_geofence (Recording *r, GError **error)
+{
+  const MendFix *fix = &r->command->fix;
+  const char *reason = r->command->geofence_reason;
+  g_autoptr (MendStmt) stmt = NULL;
+  g_autoptr (MendGeofence) fence = NULL;
+  g_autoptr (GError) fence_error = NULL;
+  MendGeofenceVerdict verdict;
+  JsonObject *geofence = json_object_new ();
+  double distance = NAN;
+
+  json_object_set_object_member (r->payload, "geofence", geofence);
+  set_nullable_string (geofence, "reason", reason && *reason ? reason : NULL);
+  json_object_set_string_member (geofence, "verdict", "unknown");
+  json_object_set_null_member (geofence, "distance_m");
+  if (fix->state != MEND_FIX_STATE_FIX || !mend_fix_has_position (fix))
+    return mend_rules_geofence (FALSE, 0, reason, error);
+
+  stmt = mend_db_prepare (r->db,
+                          "SELECT t.boundary FROM sessions s JOIN sites t ON t.id = s.site_id "
+                          "WHERE s.id = ?1",
+                          error);
+  if (stmt == NULL)
+    return FALSE;
+  mend_stmt_bind_text (stmt, 1, r->session_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    fence = mend_geofence_new_from_geojson (mend_stmt_text (stmt, 0), &fence_error);
+  if (fence == NULL)
+    {
+      /* A damaged boundary from HQ must not stop the work; the record says so. */
+      g_warning ("Session %s: no usable site boundary: %s", r->session_id,
+                 fence_error ? fence_error->message : "the site is missing");
+      return mend_rules_geofence (FALSE, 0, reason, error);
+    }
+
+  verdict = mend_geofence_verdict (fence, fix->latitude, fix->longitude, fix->horizontal_error,
+                                   &distance);
+  json_object_set_string_member (geofence, "verdict", mend_geofence_verdict_to_string (verdict));
+  json_object_set_int_member (geofence, "distance_m", (gint64)lround (distance));
+  return mend_rules_geofence (verdict == MEND_GEOFENCE_OUTSIDE, distance, reason, error);
+}
+
 static gboolean
 prepare (Recording *r, GError **error)
 {
@@ -286,14 +335,14 @@ prepare (Recording *r, GError **error)
   switch (c->kind)
     {
     case MEND_EVENT_SESSION_STARTED:
-      return mend_rules_start_session (r->session, error);
+      return mend_rules_start_session (r->session, error) && add_geofence (r, error);
     case MEND_EVENT_SESSION_ENDED:
       return count_on_site (r->db, c->session_id, &on_site, error)
              && mend_rules_end_session (r->session, on_site, error);
     case MEND_EVENT_CHECKED_IN:
       return mend_store_attendance_facts (r->db, c->session_id, c->participant_id, &facts, NULL,
                                           error)
-             && mend_rules_check_in (&facts, error);
+             && mend_rules_check_in (&facts, error) && add_geofence (r, error);
     case MEND_EVENT_BRIEFED:
       return mend_store_attendance_facts (r->db, c->session_id, c->participant_id, &facts, NULL,
                                           error)
@@ -366,6 +415,7 @@ record_in_transaction (MendStore *self, const MendCommand *command, GError **err
     .fix = &fix,
     .payload_json = payload_json,
   };
+  fields.has_clock_skew = mend_fix_clock_skew_ms (&fix, r.now_ms, &fields.clock_skew_ms);
   if (!mend_event_log_append (r.db, &fields, NULL, error))
     return NULL;
 

@@ -17,13 +17,15 @@
 #define SESSION "demo-20251126-spring-rise"
 
 #define EVENT_1_BYTES                                                                              \
-  "{\"device\":\"" DEVICE "\",\"fix\":{\"alt\":71.50,\"eph\":4.20,\"gnss_time\":1764147900000,"    \
-  "\"lat\":52.4064000,\"lon\":-0.7061000,\"mode\":3},\"id\":\"5f0c2c3e-8a41-4d52-9c7e-"            \
+  "{\"device\":\"" DEVICE "\",\"fix\":{\"age_ms\":350,\"alt\":71.50,\"eph\":4.20,"                 \
+  "\"gnss_time\":1764147900000,\"lat\":52.4064000,\"lon\":-0.7061000,\"mode\":3,\"note\":null,"    \
+  "\"satellites\":9,\"skew_ms\":null,\"state\":\"fix\"},\"id\":\"5f0c2c3e-8a41-4d52-9c7e-"         \
   "2b6f1d0e9a13\",\"kind\":\"attendance.checked_in\",\"occurred_at\":1764147900000,"               \
-  "\"participant\":\"demo-p-hart\",\"payload\":{},\"recorded_at\":1764147901234,\"seq\":1,"        \
-  "\"session\":\"" SESSION "\",\"supervisor\":\"sup-ana\"}"
-#define EVENT_1_HASH "343d6e5816749c9de8dc64cb0261a727607ed62e1e6232c71be087cf2855d7f2"
-#define EVENT_2_HASH "7c3092046c201c20552ccf2f1fbc22fd842bf4b011e3ced50d59a63ca0452a33"
+  "\"participant\":\"demo-p-hart\",\"payload\":{\"geofence\":{\"distance_m\":61,\"reason\":null,"  \
+  "\"verdict\":\"inside\"}},\"recorded_at\":1764147901234,\"seq\":1,\"session\":\"" SESSION        \
+  "\",\"supervisor\":\"sup-ana\"}"
+#define EVENT_1_HASH "ce2894341eeafb847fae51cf67bfa0b9e3c01ca7474632494537ae65a3353023"
+#define EVENT_2_HASH "08a0486c0520f5acfeb000e6b349707b9d1f65cbb95b4fbcb62a0d024a51df2d"
 
 static void
 assert_canonical (const char *input, const char *expected)
@@ -66,14 +68,15 @@ test_json_refuses_fractions (void)
 static MendEventFields
 event_1 (MendFix *fix)
 {
-  *fix = (MendFix){
-    .mode = 3,
-    .latitude = 52.4064,
-    .longitude = -0.7061,
-    .altitude = 71.5,
-    .horizontal_error = 4.2,
-    .gnss_time_ms = 1764147900000,
-  };
+  mend_fix_init (fix, MEND_FIX_STATE_FIX, NULL);
+  fix->mode = 3;
+  fix->latitude = 52.4064;
+  fix->longitude = -0.7061;
+  fix->altitude = 71.5;
+  fix->horizontal_error = 4.2;
+  fix->gnss_time_ms = 1764147900000;
+  fix->satellites = 9;
+  fix->age_ms = 350;
   return (MendEventFields){
     .device_id = DEVICE,
     .seq = 1,
@@ -85,7 +88,7 @@ event_1 (MendFix *fix)
     .recorded_at_ms = 1764147901234,
     .occurred_at_ms = 1764147900000,
     .fix = fix,
-    .payload_json = "{}",
+    .payload_json = "{\"geofence\":{\"distance_m\":61,\"reason\":null,\"verdict\":\"inside\"}}",
   };
 }
 
@@ -104,9 +107,12 @@ test_event_bytes (void)
 static void
 test_hash_chain_vectors (void)
 {
-  MendFix fix;
+  MendFix fix, no_fix;
   MendEventFields first = event_1 (&fix);
-  MendEventFields second = {
+  MendEventFields second;
+
+  mend_fix_init (&no_fix, MEND_FIX_STATE_NO_GPSD, "gpsd is not reachable at localhost:2947");
+  second = (MendEventFields){
     .device_id = DEVICE,
     .seq = 2,
     .id = "9d1e7f20-3b4c-4a5d-8e6f-7a8b9c0d1e2f",
@@ -116,7 +122,7 @@ test_hash_chain_vectors (void)
     .supervisor_id = "sup-ana",
     .recorded_at_ms = 1764148200456,
     .occurred_at_ms = 1764148200000,
-    .fix = NULL,
+    .fix = &no_fix,
     .payload_json = "{\"category\":\"bags\",\"delta\":3}",
   };
   g_autofree char *hash_1 = mend_event_hash (MEND_HASH_GENESIS, &first);
@@ -158,6 +164,11 @@ test_hash_covers_every_field (void)
   ASSERT_CHANGES (f2.latitude += 1e-7);
   ASSERT_CHANGES (f2.horizontal_error = NAN);
   ASSERT_CHANGES (f2.mode = 0);
+  ASSERT_CHANGES (f2.state = MEND_FIX_STATE_STALE);
+  ASSERT_CHANGES (f2.satellites = 8);
+  ASSERT_CHANGES (f2.age_ms = 351);
+  ASSERT_CHANGES (g_strlcpy (f2.note, "x", sizeof f2.note));
+  ASSERT_CHANGES ((changed.has_clock_skew = TRUE, changed.clock_skew_ms = 200000));
   ASSERT_CHANGES (changed.payload_json = "{\"x\":1}");
 #undef ASSERT_CHANGES
 

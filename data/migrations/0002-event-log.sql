@@ -11,12 +11,19 @@ CREATE TABLE events (
   supervisor_id TEXT,
   recorded_at INTEGER NOT NULL,      -- device clock at commit, UTC ms
   occurred_at INTEGER NOT NULL,      -- when the supervisor says it happened, UTC ms
+  -- The position the record was taken with, or why there was none (see data/mend-fix.h).
+  fix_state TEXT NOT NULL DEFAULT 'off'
+    CHECK (fix_state IN ('off', 'no_gpsd', 'no_fix', 'fix', 'stale')),
+  fix_note TEXT,                     -- why there was no fix, or why it was stale
   gnss_time INTEGER,                 -- the fix's satellite time, UTC ms
   lat REAL,
   lon REAL,
   alt REAL,
   h_accuracy REAL,                   -- horizontal error, metres
   fix_mode INTEGER NOT NULL DEFAULT 0 CHECK (fix_mode IN (0, 2, 3)),
+  satellites INTEGER,                -- satellites used, when known
+  fix_age_ms INTEGER,                -- how old the fix was when the record was made
+  clock_skew_ms INTEGER,             -- device clock minus satellite time, when over 2 minutes
   payload TEXT NOT NULL,             -- canonical JSON object
   prev_hash TEXT NOT NULL,
   hash TEXT NOT NULL UNIQUE,
