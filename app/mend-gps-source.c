@@ -563,6 +563,30 @@ mend_gps_source_new (const char *host, const char *port)
   return g_object_new (MEND_TYPE_GPS_SOURCE, "host", host, "port", port, NULL);
 }
 
+/**
+ * mend_gps_source_new_for_settings:
+ * @settings: a #GSettings for the `org.mendapp.Mend` schema
+ *
+ * Makes a source for the gpsd the app is configured to use. The staleness limit follows the
+ * setting as it changes; a new address takes effect with a new source.
+ *
+ * Returns: (transfer full) (nullable): the source, or %NULL when the address is not valid.
+ */
+MendGpsSource *
+mend_gps_source_new_for_settings (GSettings *settings, GError **error)
+{
+  g_autofree char *address = g_settings_get_string (settings, "gpsd-address");
+  g_autofree char *host = NULL;
+  g_autofree char *port = NULL;
+  MendGpsSource *self;
+
+  if (!mend_gps_parse_address (address, &host, &port, error))
+    return NULL;
+  self = mend_gps_source_new (host, port);
+  g_settings_bind (settings, "gps-stale-seconds", self, "stale-after", G_SETTINGS_BIND_GET);
+  return self;
+}
+
 static void
 mend_gps_source_dispose (GObject *object)
 {

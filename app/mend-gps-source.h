@@ -44,6 +44,7 @@ gboolean
 mend_gps_parse_address (const char *address, char **out_host, char **out_port, GError **error);
 
 MendGpsSource *mend_gps_source_new (const char *host, const char *port);
+MendGpsSource *mend_gps_source_new_for_settings (GSettings *settings, GError **error);
 void mend_gps_source_start (MendGpsSource *self);
 void mend_gps_source_stop (MendGpsSource *self);
 MendGpsState mend_gps_source_get_state (MendGpsSource *self);

@@ -329,6 +329,22 @@ test_minutes_credited (void)
   g_assert_cmpint (mend_rules_minutes_owed (240, 200, 100), ==, 0);
 }
 
+static void
+test_geofence (void)
+{
+  GError *error = NULL;
+
+  g_assert_true (mend_rules_geofence (FALSE, 0, NULL, &error));
+  g_assert_true (mend_rules_geofence (TRUE, 250, "Met at the gate", &error));
+  assert_refused (mend_rules_geofence (TRUE, 250, NULL, &error), &error,
+                  MEND_RULE_OUTSIDE_NEEDS_REASON);
+  g_assert_nonnull (strstr (error->message, "250 m"));
+  g_clear_error (&error);
+  assert_refused (mend_rules_geofence (TRUE, 250, " \t", &error), &error,
+                  MEND_RULE_OUTSIDE_NEEDS_REASON);
+  g_clear_error (&error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -344,6 +360,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rules/tally", test_tally);
   g_test_add_func ("/rules/void", test_void);
   g_test_add_func ("/rules/minutes-credited", test_minutes_credited);
+  g_test_add_func ("/rules/geofence", test_geofence);
 
   return g_test_run ();
 }
