@@ -163,6 +163,14 @@ set_last_error (MendGpsSource *self, const char *message)
   self->last_error = g_strdup (message);
 }
 
+/* Only when armed: every change of a ready time wakes the main loop. */
+static void
+disarm_watchdog (MendGpsSource *self)
+{
+  if (self->watchdog != NULL && g_source_get_ready_time (self->watchdog) != -1)
+    g_source_set_ready_time (self->watchdog, -1);
+}
+
 static void
 close_connection (MendGpsSource *self)
 {
@@ -173,8 +181,7 @@ close_connection (MendGpsSource *self)
       gps_close (self->gps);
       g_clear_pointer (&self->gps, g_free);
     }
-  if (self->watchdog != NULL)
-    g_source_set_ready_time (self->watchdog, -1);
+  disarm_watchdog (self);
   self->have_position = FALSE;
 }
 
@@ -228,8 +235,7 @@ take_report (MendGpsSource *self)
   if (report->mode < MODE_2D || !isfinite (report->latitude) || !isfinite (report->longitude))
     {
       self->have_position = FALSE;
-      if (self->watchdog != NULL)
-        g_source_set_ready_time (self->watchdog, -1);
+      disarm_watchdog (self);
       set_state (self, MEND_GPS_STATE_NO_FIX);
       return;
     }
@@ -249,8 +255,11 @@ take_report (MendGpsSource *self)
   self->position_received_us = g_get_monotonic_time ();
   self->have_position = TRUE;
 
-  g_source_set_ready_time (self->watchdog,
-                           self->position_received_us + (gint64)self->stale_after * G_USEC_PER_SEC);
+  /* Arm the watchdog only when it is not armed: moving its ready time wakes the main loop,
+   * and a fix a second must not cost a wake-up a second. It re-arms itself (see stale_cb()). */
+  if (g_source_get_ready_time (self->watchdog) == -1)
+    g_source_set_ready_time (self->watchdog, self->position_received_us
+                                                 + (gint64)self->stale_after * G_USEC_PER_SEC);
   set_state (self, MEND_GPS_STATE_FIX);
   g_signal_emit (self, signals[SIGNAL_FIX], 0);
 }
@@ -348,7 +357,16 @@ opened_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   self->backoff = MEND_GPS_RECONNECT_MIN;
   set_last_error (self, NULL);
   g_unix_set_fd_nonblocking (gps->gps_fd, TRUE, NULL);
-  self->watch_id = g_unix_fd_add (gps->gps_fd, G_IO_IN | G_IO_HUP | G_IO_ERR, readable_cb, self);
+  {
+    g_autoptr (GSource) watch = g_unix_fd_source_new (gps->gps_fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+
+    /* Not blocked while dispatching, so GLib need not wake the loop to re-add the fd after
+     * each message: one wake-up per gpsd message. The callback never recurses into it. */
+    g_source_set_can_recurse (watch, TRUE);
+    g_source_set_callback (watch, G_SOURCE_FUNC (readable_cb), self, NULL);
+    g_source_set_name (watch, "[mend] gpsd");
+    self->watch_id = g_source_attach (watch, g_main_context_get_thread_default ());
+  }
   set_state (self, MEND_GPS_STATE_NO_FIX);
 }
 
@@ -383,8 +401,15 @@ static gboolean
 stale_cb (gpointer user_data)
 {
   MendGpsSource *self = user_data;
+  gint64 deadline = self->position_received_us + (gint64)self->stale_after * G_USEC_PER_SEC;
 
-  if (self->have_position && self->state == MEND_GPS_STATE_FIX)
+  if (!self->have_position || self->state != MEND_GPS_STATE_FIX)
+    return G_SOURCE_CONTINUE;
+  /* Fixes kept coming since the watchdog was armed: wait for the newest one to age. Setting
+   * the ready time from inside our own dispatch does not wake the loop. */
+  if (g_get_monotonic_time () < deadline)
+    g_source_set_ready_time (self->watchdog, deadline);
+  else
     set_state (self, MEND_GPS_STATE_STALE);
   return G_SOURCE_CONTINUE;
 }
