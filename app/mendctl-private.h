@@ -18,6 +18,8 @@ enum
   /* `mendctl gps` only */
   MENDCTL_EXIT_NO_FIX = 3,
   MENDCTL_EXIT_NO_GPSD = 4,
+  /* `mendctl gps`, `photo capture`: the device is missing or failing */
+  MENDCTL_EXIT_NO_DEVICE = 4,
 };
 
 typedef struct
@@ -69,6 +71,10 @@ gboolean mendctl_take_fix (MendctlContext *ctx, MendFix *out_fix, GError **error
 
 /* mendctl-geofence.c */
 int mendctl_geofence (MendctlContext *ctx, int argc, char **argv);
+
+/* mendctl-photo.c */
+int mendctl_photo (MendctlContext *ctx, int argc, char **argv);
+int mendctl_photos (MendctlContext *ctx, int argc, char **argv);
 
 /* mendctl-record.c */
 int mendctl_start (MendctlContext *ctx, int argc, char **argv);

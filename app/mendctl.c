@@ -36,6 +36,9 @@ static const MendctlCommand commands[] = {
   { "export", "--format csv|json [--what attendance|tallies]", "Export for returns",
     mendctl_export },
   { "gps", "[--gpsd HOST:PORT] [--wait-fix S] [--json]", "The position from gpsd", mendctl_gps },
+  { "photo", "add SESSION FILE|capture SESSION --role R", "Add a photo from a file or the camera",
+    mendctl_photo },
+  { "photos", "[--session S] [--json]", "Photos taken", mendctl_photos },
   { "geofence", "SITE --lat LAT --lon LON [--accuracy M]", "Where a point is, for a site",
     mendctl_geofence },
 };
@@ -62,7 +65,8 @@ print_help (FILE *out)
                 "Recording commands also take --gpsd, --no-gps, --wait-fix SECONDS and, for a\n"
                 "session start or check-in outside the site's boundary, --reason TEXT.\n\n"
                 "Exit codes: 0 done, 1 refused by a rule, 2 usage, 3 store error;\n"
-                "gps: 3 no fix in time, 4 gpsd not reachable.\n");
+                "gps: 3 no fix in time, 4 gpsd not reachable; photo: 1 not a usable image,\n"
+                "4 camera missing or failing.\n");
 }
 
 MendStore *

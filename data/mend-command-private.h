@@ -37,6 +37,17 @@ struct _MendCommand
   /* void */
   char *target_event_id;
   char *reason;
+
+  /* photo */
+  MendPhotoRole photo_role;
+  char *photo_sha256;
+  gint64 photo_bytes;
+  int photo_width;
+  int photo_height;
 };
+
+/* A command of @kind with nothing else set; the fix says GPS was not asked. */
+MendCommand *
+mend_command_new (MendEventKind kind, const char *session_id, const char *participant_id);
 
 G_END_DECLS

@@ -44,8 +44,8 @@ mend_event_kind_from_string (const char *text, MendEventKind *out_kind)
   return FALSE;
 }
 
-static MendCommand *
-command_new (MendEventKind kind, const char *session_id, const char *participant_id)
+MendCommand *
+mend_command_new (MendEventKind kind, const char *session_id, const char *participant_id)
 {
   MendCommand *self = g_new0 (MendCommand, 1);
 
@@ -60,28 +60,28 @@ MendCommand *
 mend_command_start_session (const char *session_id)
 {
   g_return_val_if_fail (session_id != NULL, NULL);
-  return command_new (MEND_EVENT_SESSION_STARTED, session_id, NULL);
+  return mend_command_new (MEND_EVENT_SESSION_STARTED, session_id, NULL);
 }
 
 MendCommand *
 mend_command_end_session (const char *session_id)
 {
   g_return_val_if_fail (session_id != NULL, NULL);
-  return command_new (MEND_EVENT_SESSION_ENDED, session_id, NULL);
+  return mend_command_new (MEND_EVENT_SESSION_ENDED, session_id, NULL);
 }
 
 MendCommand *
 mend_command_check_in (const char *session_id, const char *participant_id)
 {
   g_return_val_if_fail (session_id != NULL && participant_id != NULL, NULL);
-  return command_new (MEND_EVENT_CHECKED_IN, session_id, participant_id);
+  return mend_command_new (MEND_EVENT_CHECKED_IN, session_id, participant_id);
 }
 
 MendCommand *
 mend_command_brief (const char *session_id, const char *participant_id)
 {
   g_return_val_if_fail (session_id != NULL && participant_id != NULL, NULL);
-  return command_new (MEND_EVENT_BRIEFED, session_id, participant_id);
+  return mend_command_new (MEND_EVENT_BRIEFED, session_id, participant_id);
 }
 
 /**
@@ -98,7 +98,7 @@ mend_command_check_out (const char *session_id,
   g_return_val_if_fail (session_id != NULL && participant_id != NULL, NULL);
   g_return_val_if_fail (details != NULL, NULL);
 
-  self = command_new (MEND_EVENT_CHECKED_OUT, session_id, participant_id);
+  self = mend_command_new (MEND_EVENT_CHECKED_OUT, session_id, participant_id);
   self->outcome = g_strdup (details->outcome);
   self->arrived_at_ms = details->arrived_at_ms;
   self->finished_at_ms = details->finished_at_ms;
@@ -118,7 +118,7 @@ mend_command_absent (const char *session_id, const char *participant_id, const c
 
   g_return_val_if_fail (session_id != NULL && participant_id != NULL, NULL);
 
-  self = command_new (MEND_EVENT_ABSENT, session_id, participant_id);
+  self = mend_command_new (MEND_EVENT_ABSENT, session_id, participant_id);
   self->notes = g_strdup (notes);
   return self;
 }
@@ -130,7 +130,7 @@ mend_command_tally (const char *session_id, const char *category_id, int delta)
 
   g_return_val_if_fail (session_id != NULL && category_id != NULL, NULL);
 
-  self = command_new (MEND_EVENT_TALLY_ADJUSTED, session_id, NULL);
+  self = mend_command_new (MEND_EVENT_TALLY_ADJUSTED, session_id, NULL);
   self->category_id = g_strdup (category_id);
   self->delta = delta;
   return self;
@@ -143,7 +143,7 @@ mend_command_void (const char *event_id, const char *reason)
 
   g_return_val_if_fail (event_id != NULL, NULL);
 
-  self = command_new (MEND_EVENT_VOIDED, NULL, NULL);
+  self = mend_command_new (MEND_EVENT_VOIDED, NULL, NULL);
   self->target_event_id = g_strdup (event_id);
   self->reason = g_strdup (reason);
   return self;
@@ -225,6 +225,7 @@ mend_command_copy (const MendCommand *self)
   copy->target_event_id = g_strdup (self->target_event_id);
   copy->reason = g_strdup (self->reason);
   copy->geofence_reason = g_strdup (self->geofence_reason);
+  copy->photo_sha256 = g_strdup (self->photo_sha256);
   return copy;
 }
 
@@ -244,5 +245,6 @@ mend_command_free (MendCommand *self)
   g_free (self->target_event_id);
   g_free (self->reason);
   g_free (self->geofence_reason);
+  g_free (self->photo_sha256);
   g_free (self);
 }

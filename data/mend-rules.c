@@ -317,6 +317,21 @@ mend_rules_total_not_negative (gint64 total_after, GError **error)
 }
 
 /**
+ * mend_rules_photo:
+ * @facts: (nullable): the person the photo is about; %NULL for a photo of the site
+ *
+ * A photo may be taken at any point of a session: before it starts and after it ends are
+ * normal. A photo about a person needs that person assigned to the session.
+ */
+gboolean
+mend_rules_photo (const MendAttendanceFacts *facts, GError **error)
+{
+  if (facts != NULL && !facts->assigned)
+    return refuse (error, MEND_RULE_NOT_ASSIGNED, "this person is not assigned to this session");
+  return TRUE;
+}
+
+/**
  * mend_rules_void:
  *
  * A void names a live, non-void event, gives a reason, and waits for the records that

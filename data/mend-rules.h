@@ -99,6 +99,7 @@ gboolean mend_rules_tally (MendSessionState session,
                            GError **error);
 gboolean mend_rules_total_not_negative (gint64 total_after, GError **error);
 gboolean mend_rules_void (const MendVoidFacts *facts, GError **error);
+gboolean mend_rules_photo (const MendAttendanceFacts *facts, GError **error);
 
 gboolean
 mend_rules_geofence (gboolean outside, double distance_m, const char *reason, GError **error);

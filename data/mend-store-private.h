@@ -29,6 +29,13 @@ struct _MendStore
   /* Reads run on the caller's thread through their own read-only connection, so a read
    * never waits for a write. */
   MendDb *reader;
+
+  /* Photos (mend-photo.c): the folder beside the store, and the temp files this store made
+   * and has not yet adopted, each path mapped to a descriptor that holds a lock on the file
+   * so that a store opened meanwhile does not take it for a crash's leftover. */
+  char *photos_dir;
+  GMutex photo_lock;
+  GHashTable *photo_temps;
 };
 
 /* An event as the projections read it. */
@@ -65,6 +72,9 @@ gboolean mend_projection_rebuild (MendDb *db,
                                   const char *session_id,
                                   const char *participant_id,
                                   GError **error);
+
+/* mend-photo.c */
+void mend_store_open_photos (MendStore *self);
 
 /* mend-store.c */
 gboolean mend_store_begin (MendDb *db, GError **error);

@@ -4,8 +4,10 @@
 #include "config.h"
 
 #include <math.h>
+#include <sys/stat.h>
 
 #include "mend-geofence.h"
+#include "mend-photo.h"
 #include "mend-rules.h"
 #include "mend-store-private.h"
 #include "mend-time.h"
@@ -15,6 +17,7 @@
 
 typedef struct
 {
+  MendStore *store;
   MendDb *db;
   const MendCommand *command;
   gint64 now_ms;
@@ -273,6 +276,86 @@ prepare_void (Recording *r, GError **error)
   return TRUE;
 }
 
+/* A photo may be taken whatever the session's state, of the site or of a person assigned to
+ * it. Its file must already be in place (mend_store_adopt_photo_temp()), so an event never
+ * names a photo that is not on disk; its row joins the event in this transaction, once per
+ * image however many events name it. */
+static gboolean
+prepare_photo (Recording *r, GError **error)
+{
+  const MendCommand *c = r->command;
+  const char *role = mend_photo_role_to_string (c->photo_role);
+  MendAttendanceFacts facts = { 0 };
+  g_autofree char *path = NULL;
+  g_autoptr (MendStmt) insert = NULL;
+  struct stat st;
+
+  if (c->participant_id != NULL
+      && !mend_store_attendance_facts (r->db, c->session_id, c->participant_id, &facts, NULL,
+                                       error))
+    return FALSE;
+  if (!mend_rules_photo (c->participant_id != NULL ? &facts : NULL, error))
+    return FALSE;
+
+  if (role == NULL)
+    {
+      g_set_error (error, MEND_STORE_ERROR, MEND_STORE_ERROR_INVALID,
+                   "%d is not a photo role (before, after or evidence)", (int)c->photo_role);
+      return FALSE;
+    }
+  if (!mend_photo_sha256_is_valid (c->photo_sha256) || c->photo_bytes <= 0 || c->photo_width <= 0
+      || c->photo_height <= 0)
+    {
+      g_set_error (error, MEND_STORE_ERROR, MEND_STORE_ERROR_INVALID,
+                   "The photo “%s” (%" G_GINT64_FORMAT " bytes, %d × %d pixels) is not a "
+                   "stored photo: its name must be a SHA-256 and its size and dimensions "
+                   "positive",
+                   c->photo_sha256, c->photo_bytes, c->photo_width, c->photo_height);
+      return FALSE;
+    }
+
+  path = mend_store_photo_path (r->store, c->photo_sha256);
+  if (stat (path, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      g_set_error (error, MEND_STORE_ERROR, MEND_STORE_ERROR_INVALID,
+                   "The photo file “%s” is missing: store the photo before recording it; "
+                   "nothing was recorded",
+                   path);
+      return FALSE;
+    }
+  if (st.st_size != c->photo_bytes)
+    {
+      g_set_error (error, MEND_STORE_ERROR, MEND_STORE_ERROR_INVALID,
+                   "The photo file “%s” has %" G_GINT64_FORMAT " bytes, not %" G_GINT64_FORMAT
+                   ": nothing was recorded",
+                   path, (gint64)st.st_size, c->photo_bytes);
+      return FALSE;
+    }
+
+  /* ON CONFLICT rather than OR IGNORE: only the same image stored again may be skipped, never
+   * a row that breaks a CHECK. */
+  insert = mend_db_prepare (r->db,
+                            "INSERT INTO photos (sha256, bytes, width, height, stored_at) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (sha256) DO NOTHING",
+                            error);
+  if (insert == NULL)
+    return FALSE;
+  mend_stmt_bind_text (insert, 1, c->photo_sha256);
+  sqlite3_bind_int64 (insert, 2, c->photo_bytes);
+  sqlite3_bind_int (insert, 3, c->photo_width);
+  sqlite3_bind_int (insert, 4, c->photo_height);
+  sqlite3_bind_int64 (insert, 5, r->now_ms);
+  if (!mend_db_step_done (r->db, insert, error))
+    return FALSE;
+
+  json_object_set_string_member (r->payload, "sha256", c->photo_sha256);
+  json_object_set_string_member (r->payload, "role", role);
+  json_object_set_int_member (r->payload, "bytes", c->photo_bytes);
+  json_object_set_int_member (r->payload, "width", c->photo_width);
+  json_object_set_int_member (r->payload, "height", c->photo_height);
+  return TRUE;
+}
+
 /* Session starts and check-ins say where they happened relative to the site: the verdict and
  * distance with a current fix, "unknown" without one (the fix says why), and the supervisor's
  * reason, which is required when the device is outside. */
@@ -361,6 +444,7 @@ prepare (Recording *r, GError **error)
     case MEND_EVENT_VOIDED:
       return prepare_void (r, error);
     case MEND_EVENT_PHOTO_TAKEN:
+      return prepare_photo (r, error);
     case MEND_EVENT_NOTE_ADDED:
     case MEND_EVENT_INCIDENT_REPORTED:
     case MEND_EVENT_N_KINDS:
@@ -376,6 +460,7 @@ static char *
 record_in_transaction (MendStore *self, const MendCommand *command, GError **error)
 {
   g_auto (Recording) r = {
+    .store = self,
     .db = self->writer,
     .command = command,
     .now_ms = mend_time_now_ms (),

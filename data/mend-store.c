@@ -7,6 +7,7 @@
 
 #include <glib/gstdio.h>
 
+#include "mend-photo.h"
 #include "mend-store-private.h"
 #include "mend-time.h"
 
@@ -27,6 +28,11 @@ mend_store_finalize (GObject *object)
   g_clear_pointer (&self->reader, mend_db_close);
   g_clear_pointer (&self->writer, mend_db_close);
   g_mutex_clear (&self->write_lock);
+  /* Closing the temps' descriptors drops their locks: a temp never adopted is a leftover now,
+   * for the next open to remove. */
+  g_clear_pointer (&self->photo_temps, g_hash_table_unref);
+  g_mutex_clear (&self->photo_lock);
+  g_free (self->photos_dir);
   g_free (self->path);
   g_free (self->device_id);
 
@@ -45,6 +51,7 @@ static void
 mend_store_init (MendStore *self)
 {
   g_mutex_init (&self->write_lock);
+  g_mutex_init (&self->photo_lock);
 }
 
 /**
@@ -176,6 +183,7 @@ mend_store_open (const char *path, MendStoreOpenFlags flags, GError **error)
   self->reader = mend_db_open (path, TRUE, error);
   if (self->reader == NULL)
     return NULL;
+  mend_store_open_photos (self);
   return g_steal_pointer (&self);
 }
 
@@ -297,8 +305,9 @@ mend_store_rebuild_projections (MendStore *self, GError **error)
  * mend_store_verify:
  * @out_n_events: (out) (optional): how many events were checked
  *
- * Checks SQLite's integrity and the whole hash chain. On failure @error names the first
- * event that was altered, removed or reordered.
+ * Checks SQLite's integrity, the whole hash chain, and every photo file (see
+ * mend_store_verify_photos()). On failure @error names the first event that was altered,
+ * removed or reordered, or the first photo file that is missing or altered.
  */
 gboolean
 mend_store_verify (MendStore *self, gint64 *out_n_events, GError **error)
@@ -321,5 +330,6 @@ mend_store_verify (MendStore *self, gint64 *out_n_events, GError **error)
                    "The store file is damaged: %s", verdict ? verdict : "unknown damage");
       return FALSE;
     }
-  return mend_event_log_verify (self->reader, self->device_id, out_n_events, error);
+  return mend_event_log_verify (self->reader, self->device_id, out_n_events, error)
+         && mend_store_verify_photos (self, NULL, error);
 }

@@ -49,4 +49,12 @@ typedef enum
   MEND_EVENT_N_KINDS,
 } MendEventKind;
 
+/* What a photo shows: the site before the work, after it, or evidence of something. */
+typedef enum
+{
+  MEND_PHOTO_ROLE_BEFORE,
+  MEND_PHOTO_ROLE_AFTER,
+  MEND_PHOTO_ROLE_EVIDENCE,
+} MendPhotoRole;
+
 G_END_DECLS
