@@ -154,6 +154,19 @@ store_and_record (MendctlContext *ctx,
   return MENDCTL_EXIT_OK;
 }
 
+/* An imported photo is dated by its file, not by the import: a camera writes the file when
+ * the picture is taken, and importing the same file again then gives the same bytes, which
+ * the store keeps once. */
+static gint64
+file_time_ms (const char *path)
+{
+  GStatBuf st;
+
+  if (g_stat (path, &st) != 0)
+    return mend_time_now_ms ();
+  return (gint64)st.st_mtim.tv_sec * 1000 + st.st_mtim.tv_nsec / 1000000;
+}
+
 static int
 photo_add (MendctlContext *ctx, int argc, char **argv)
 {
@@ -184,7 +197,7 @@ photo_add (MendctlContext *ctx, int argc, char **argv)
     return mendctl_fail (error);
 
   meta = (MendPhotoMeta){
-    .taken_at_ms = mend_time_now_ms (),
+    .taken_at_ms = file_time_ms (argv[2]),
     .fix = &fix,
     .role = mend_photo_role_to_string (request.role),
     .session_id = request.session_id,
