@@ -104,18 +104,6 @@ print_photo (const char *event_id,
   mendctl_print_json (root);
 }
 
-/* Whether any recorded photo uses this file; an unrecorded new file is removed again. */
-static gboolean
-file_is_recorded (MendStore *store, const char *sha256)
-{
-  g_autoptr (GPtrArray) photos = mend_store_list_photos (store, NULL, NULL);
-
-  for (guint i = 0; photos != NULL && i < photos->len; i++)
-    if (g_str_equal (((MendPhotoRow *)g_ptr_array_index (photos, i))->sha256, sha256))
-      return TRUE;
-  return FALSE;
-}
-
 /* The common tail of add and capture: @temp holds the processed JPEG. */
 static int
 store_and_record (MendctlContext *ctx,
@@ -129,14 +117,12 @@ store_and_record (MendctlContext *ctx,
   g_autofree char *path = NULL;
   g_autofree char *event_id = NULL;
   g_autoptr (MendCommand) command = NULL;
-  gboolean existed;
   GError *error = NULL;
   gint64 bytes = 0;
 
   if (!mend_store_adopt_photo_temp (ctx->store, temp, &sha256, &bytes, &error))
     return mendctl_fail (error);
   path = mend_store_photo_path (ctx->store, sha256);
-  existed = file_is_recorded (ctx->store, sha256);
 
   command = mend_command_photo (request->session_id, request->participant_id, request->role, sha256,
                                 bytes, width, height);
@@ -144,12 +130,9 @@ store_and_record (MendctlContext *ctx,
   if (ctx->supervisor_id != NULL)
     mend_command_set_supervisor (command, ctx->supervisor_id);
   event_id = mend_store_record (ctx->store, command, &error);
+  /* A refused record leaves no file behind: the store removes a photo no event names. */
   if (event_id == NULL)
-    {
-      if (!existed)
-        g_unlink (path);
-      return mendctl_fail (error);
-    }
+    return mendctl_fail (error);
   print_photo (event_id, sha256, path, width, height, bytes, request->json);
   return MENDCTL_EXIT_OK;
 }

@@ -22,6 +22,7 @@
  * leaves a temp file, removed at the next open; after it, a complete file. */
 
 #define TEMP_PREFIX   ".tmp-"
+#define MARKER_PREFIX ".adopting-"
 #define TEMP_TEMPLATE TEMP_PREFIX "XXXXXX.jpg"
 #define READ_CHUNK    (64 * 1024)
 
@@ -182,6 +183,124 @@ remove_if_abandoned (const char *path)
   close (fd);
 }
 
+/* Whether a photos row names @sha256. Called with the write lock held: it uses the writer. */
+static gboolean
+photo_row_exists (MendStore *self, const char *sha256)
+{
+  g_autoptr (MendStmt) stmt
+      = mend_db_prepare (self->writer, "SELECT 1 FROM photos WHERE sha256 = ?1", NULL);
+
+  /* When in doubt, keep the file: a photo without an event is only bytes on disk. */
+  if (stmt == NULL)
+    return TRUE;
+  mend_stmt_bind_text (stmt, 1, sha256);
+  return sqlite3_step (stmt) != SQLITE_DONE;
+}
+
+static void
+remove_unrecorded_photo (MendStore *self, const char *sha256, const char *marker)
+{
+  g_autofree char *final = mend_store_photo_path (self, sha256);
+
+  if (!photo_row_exists (self, sha256) && g_unlink (final) == 0)
+    g_debug ("Removed photo %s: it was stored but never recorded", sha256);
+  g_unlink (marker);
+}
+
+/* A marker left by a crash between moving a photo into place and recording it: the photo
+ * goes unless its row made it into the store. A marker still locked belongs to another store
+ * that is recording right now. */
+static void
+settle_leftover_marker (MendStore *self, const char *name)
+{
+  const char *sha256 = name + strlen (MARKER_PREFIX);
+  g_autofree char *marker = g_build_filename (self->photos_dir, name, NULL);
+  int fd = open (marker, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+  if (fd < 0)
+    return;
+  if (flock (fd, LOCK_EX | LOCK_NB) == 0 || errno != EWOULDBLOCK)
+    {
+      if (mend_photo_sha256_is_valid (sha256))
+        remove_unrecorded_photo (self, sha256, marker);
+      else
+        g_unlink (marker);
+    }
+  close (fd);
+}
+
+/* Before a photo is moved into place: a locked marker, on disk before the photo is, says the
+ * photo waits for its event. Called with the photo lock held. */
+static gboolean
+mark_adopting (MendStore *self, const char *sha256, GError **error)
+{
+  g_autofree char *marker = NULL;
+  int fd;
+
+  if (g_hash_table_contains (self->photo_markers, sha256))
+    return TRUE;
+  marker = g_strconcat (self->photos_dir, G_DIR_SEPARATOR_S, MARKER_PREFIX, sha256, NULL);
+  fd = open (marker, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    return set_file_error (error, errno, "store the photo in", self->photos_dir);
+  if (flock (fd, LOCK_EX) != 0 && errno != ENOLCK && errno != EOPNOTSUPP)
+    {
+      int saved = errno;
+      close (fd);
+      return set_file_error (error, saved, "store the photo in", self->photos_dir);
+    }
+  g_hash_table_insert (self->photo_markers, g_strdup (sha256), GINT_TO_POINTER (fd));
+  return sync_folder (self->photos_dir, "store the photo in", error);
+}
+
+/**
+ * mend_store_settle_photo:
+ * @sha256: a photo moved into place by mend_store_adopt_photo_temp()
+ * @recorded: whether its `photo.taken` event was committed
+ *
+ * Ends the wait for a photo's event. A photo that no event names is removed, so a refused or
+ * failed record leaves nothing behind. Called with the write lock held.
+ */
+void
+mend_store_settle_photo (MendStore *self, const char *sha256, gboolean recorded)
+{
+  g_autofree char *marker = NULL;
+
+  g_mutex_lock (&self->photo_lock);
+  if (g_hash_table_contains (self->photo_markers, sha256))
+    {
+      marker = g_strconcat (self->photos_dir, G_DIR_SEPARATOR_S, MARKER_PREFIX, sha256, NULL);
+      if (recorded)
+        g_unlink (marker);
+      else
+        remove_unrecorded_photo (self, sha256, marker);
+      g_hash_table_remove (self->photo_markers, sha256);
+    }
+  g_mutex_unlock (&self->photo_lock);
+}
+
+/**
+ * mend_store_close_photos:
+ *
+ * At finalize: photos adopted and never recorded are removed.
+ */
+void
+mend_store_close_photos (MendStore *self)
+{
+  g_autoptr (GPtrArray) waiting = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, self->photo_markers);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (waiting, g_strdup (key));
+  g_mutex_lock (&self->write_lock);
+  for (guint i = 0; i < waiting->len; i++)
+    mend_store_settle_photo (self, g_ptr_array_index (waiting, i), FALSE);
+  g_mutex_unlock (&self->write_lock);
+  g_clear_pointer (&self->photo_markers, g_hash_table_unref);
+}
+
 /**
  * mend_store_open_photos:
  *
@@ -200,6 +319,7 @@ mend_store_open_photos (MendStore *self)
 
   self->photos_dir = g_build_filename (folder, "photos", NULL);
   self->photo_temps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, close_fd);
+  self->photo_markers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, close_fd);
 
   dir = g_dir_open (self->photos_dir, 0, &error);
   if (dir == NULL)
@@ -216,6 +336,8 @@ mend_store_open_photos (MendStore *self)
         g_autofree char *path = g_build_filename (self->photos_dir, name, NULL);
         remove_if_abandoned (path);
       }
+    else if (g_str_has_prefix (name, MARKER_PREFIX))
+      settle_leftover_marker (self, name);
 }
 
 /**
@@ -475,7 +597,9 @@ move_into_place (MendStore *self,
  * Hashes the file (SHA-256), syncs it, and renames it to photos/<aa>/<sha256>.jpg, syncing
  * the folders it changed. When that file is already there, the temp is removed instead: the
  * same image stored twice is one file. The temp is gone afterwards whatever happens. Record
- * the photo afterwards with mend_command_photo(); until then the file is named by nothing.
+ * the photo next with mend_command_photo(): a photo whose record is refused or fails, or
+ * is never made before the store closes or the program dies, is removed again (at the latest
+ * when the store is next opened), so the photos folder holds only recorded photos.
  *
  * Returns: %TRUE once the photo is on disk under its name; %FALSE with @error in
  *   #MEND_STORE_ERROR: #MEND_STORE_ERROR_FULL, #MEND_STORE_ERROR_UNWRITABLE,
@@ -496,8 +620,20 @@ mend_store_adopt_photo_temp (MendStore *self,
   g_return_val_if_fail (temp_path != NULL && is_temp_path (self, temp_path), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  stored = hash_and_sync_temp (self, temp_path, &sha256, &bytes, error)
-           && move_into_place (self, temp_path, sha256, bytes, error);
+  stored = hash_and_sync_temp (self, temp_path, &sha256, &bytes, error);
+  if (stored)
+    {
+      g_mutex_lock (&self->photo_lock);
+      stored = mark_adopting (self, sha256, error);
+      g_mutex_unlock (&self->photo_lock);
+    }
+  if (stored && !move_into_place (self, temp_path, sha256, bytes, error))
+    {
+      g_mutex_lock (&self->write_lock);
+      mend_store_settle_photo (self, sha256, FALSE);
+      g_mutex_unlock (&self->write_lock);
+      stored = FALSE;
+    }
   if (!stored && g_unlink (temp_path) != 0 && errno != ENOENT)
     g_debug ("Could not remove the photo temp “%s”: %s", temp_path, g_strerror (errno));
 

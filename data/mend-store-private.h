@@ -36,6 +36,9 @@ struct _MendStore
   char *photos_dir;
   GMutex photo_lock;
   GHashTable *photo_temps;
+  /* sha256 → locked descriptor of photos/.adopting-<sha256>: photos moved into place and not
+   * yet recorded (see mend_store_settle_photo()). */
+  GHashTable *photo_markers;
 };
 
 /* An event as the projections read it. */
@@ -75,6 +78,8 @@ gboolean mend_projection_rebuild (MendDb *db,
 
 /* mend-photo.c */
 void mend_store_open_photos (MendStore *self);
+void mend_store_settle_photo (MendStore *self, const char *sha256, gboolean recorded);
+void mend_store_close_photos (MendStore *self);
 
 /* mend-store.c */
 gboolean mend_store_begin (MendDb *db, GError **error);

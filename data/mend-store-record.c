@@ -539,13 +539,17 @@ mend_store_record (MendStore *self, const MendCommand *command, GError **error)
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   locker = g_mutex_locker_new (&self->write_lock);
-  if (!mend_store_begin (self->writer, error))
-    return NULL;
-  event_id = record_in_transaction (self, command, error);
-  if (event_id == NULL || !mend_store_commit (self->writer, error))
+  if (mend_store_begin (self->writer, error))
     {
-      mend_store_rollback (self->writer);
-      return NULL;
+      event_id = record_in_transaction (self, command, error);
+      if (event_id == NULL || !mend_store_commit (self->writer, error))
+        {
+          mend_store_rollback (self->writer);
+          g_clear_pointer (&event_id, g_free);
+        }
     }
+  /* A photo moved into place for this event is kept only if the event was recorded. */
+  if (command->kind == MEND_EVENT_PHOTO_TAKEN && command->photo_sha256 != NULL)
+    mend_store_settle_photo (self, command->photo_sha256, event_id != NULL);
   return g_steal_pointer (&event_id);
 }

@@ -25,6 +25,8 @@ mend_store_finalize (GObject *object)
    * its own thread to end. */
   if (self->worker != NULL)
     g_thread_pool_free (self->worker, FALSE, g_thread_self () != self->worker_thread);
+  if (self->photo_markers != NULL)
+    mend_store_close_photos (self);
   g_clear_pointer (&self->reader, mend_db_close);
   g_clear_pointer (&self->writer, mend_db_close);
   g_mutex_clear (&self->write_lock);

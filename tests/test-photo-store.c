@@ -146,6 +146,9 @@ collect_files (const char *root, const char *relative, GPtrArray *out)
       g_autofree char *child = g_build_filename (relative, name, NULL);
       g_autofree char *child_path = g_build_filename (root, child, NULL);
 
+      /* Markers of photos waiting for their event come and go with the records. */
+      if (g_str_has_prefix (name, ".adopting-"))
+        continue;
       if (g_file_test (child_path, G_FILE_TEST_IS_DIR))
         collect_files (root, child, out);
       else
@@ -159,7 +162,8 @@ compare_paths (gconstpointer a, gconstpointer b)
   return strcmp (*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Every file under photos/, temps included, relative to it and sorted, joined by spaces. */
+/* Every file under photos/, temps included and adoption markers not, relative to it and
+ * sorted, joined by spaces. */
 static char *
 photo_files (MendStore *store)
 {
@@ -406,10 +410,13 @@ test_participant (Fixture *f, gconstpointer data)
   g_assert_true (g_str_has_prefix (error->message, "Refused by rule attendance.not-assigned:"));
   g_clear_error (&error);
 
+  /* A refused record takes its new photo with it; store it again for each try. */
+  g_free (store_photo (f->store, jpeg));
   g_assert_null (mend_store_record (f->store, unknown_person, &error));
   g_assert_error (error, MEND_RULE_ERROR, MEND_RULE_UNKNOWN_PARTICIPANT);
   g_clear_error (&error);
 
+  g_free (store_photo (f->store, jpeg));
   g_assert_null (mend_store_record (f->store, unknown_session, &error));
   g_assert_error (error, MEND_RULE_ERROR, MEND_RULE_UNKNOWN_SESSION);
   g_clear_error (&error);
@@ -418,6 +425,7 @@ test_participant (Fixture *f, gconstpointer data)
   g_assert_cmpint (count_photo_rows (f->store), ==, 0);
 
   /* Someone assigned, not checked in, in a session not started: allowed. */
+  g_free (store_photo (f->store, jpeg));
   ok = mend_test_record_ok (
       f->store, photo_command ("s00000", "p00000-01", MEND_PHOTO_ROLE_EVIDENCE, sha256, 3000));
   photos = mend_store_list_photos (f->store, NULL, &error);
@@ -575,7 +583,6 @@ test_leftover_temp (Fixture *f, gconstpointer data)
   g_autofree char *other = g_build_filename (photos, "notes.txt", NULL);
   g_autofree char *in_use = NULL;
   g_autofree char *kept = NULL;
-  g_autofree char *expected = NULL;
   g_autofree char *files = NULL;
   g_autoptr (MendStore) second = NULL;
   g_autoptr (GError) error = NULL;
@@ -608,9 +615,10 @@ test_leftover_temp (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   g_assert_false (g_file_test (in_use, G_FILE_TEST_EXISTS));
 
+  /* The photo it stored and never recorded went with it; what is not ours stays. */
   files = photo_files (f->store);
-  expected = g_strdup_printf ("%.2s/%s.jpg notes.txt", sha256, sha256);
-  g_assert_cmpstr (files, ==, expected);
+  g_assert_false (g_file_test (kept, G_FILE_TEST_EXISTS));
+  g_assert_cmpstr (files, ==, "notes.txt");
   g_assert_cmpuint (count_events (f->store), ==, 0);
 }
 
@@ -963,6 +971,129 @@ test_full_disk (void)
   g_test_trap_assert_passed ();
 }
 
+/* A photo whose record is refused does not stay: the folder holds only recorded photos. */
+static void
+test_refused_record_removes_photo (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GBytes) jpeg = fake_jpeg (20, 6000);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *sha256 = store_photo (f->store, jpeg);
+  g_autofree char *path = mend_store_photo_path (f->store, sha256);
+  g_autofree char *id = NULL;
+  g_autofree char *refused = NULL;
+  g_autoptr (MendCommand) wrong_person = NULL;
+
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+  wrong_person = photo_command ("s00000", "p00001-00", MEND_PHOTO_ROLE_EVIDENCE, sha256, 6000);
+  refused = mend_store_record (f->store, wrong_person, &error);
+  g_assert_null (refused);
+  g_assert_error (error, MEND_RULE_ERROR, MEND_RULE_NOT_ASSIGNED);
+  g_clear_error (&error);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  /* Stored and recorded, then the same image again with a refused record: the file stays,
+   * because the first event names it. */
+  g_free (store_photo (f->store, jpeg));
+  id = mend_test_record_ok (f->store,
+                            photo_command ("s00000", NULL, MEND_PHOTO_ROLE_BEFORE, sha256, 6000));
+  g_free (store_photo (f->store, jpeg));
+  g_clear_pointer (&refused, g_free);
+  refused = mend_store_record (f->store, wrong_person, &error);
+  g_assert_null (refused);
+  g_clear_error (&error);
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (count_events (f->store), ==, 1);
+}
+
+static void
+adopt_and_die (void)
+{
+  const char *path = g_getenv ("MEND_TEST_STORE");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) jpeg = fake_jpeg (21, 7000);
+  MendStore *store = mend_store_open (path, MEND_STORE_OPEN_DEFAULT, &error);
+
+  g_assert_no_error (error);
+  g_free (store_photo (store, jpeg));
+  /* Killed between the file and the commit. */
+  _exit (0);
+}
+
+static void
+test_crash_between_file_and_commit (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *files_before = NULL;
+  g_autofree char *files_after = NULL;
+  g_autoptr (GBytes) jpeg = fake_jpeg (21, 7000);
+  g_autofree char *sha256 = sha256_of (jpeg);
+  g_autofree char *expected = NULL;
+  g_autoptr (MendStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (g_test_subprocess ())
+    {
+      adopt_and_die ();
+      return;
+    }
+
+  dir = mend_test_temp_dir ();
+  path = g_build_filename (dir, "mend.db", NULL);
+  g_setenv ("MEND_TEST_STORE", path, TRUE);
+  g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+  g_unsetenv ("MEND_TEST_STORE");
+  g_test_trap_assert_passed ();
+
+  /* The photo reached its place, with the marker that says it waits for its event ... */
+  {
+    g_autofree char *photos = g_build_filename (dir, "photos", NULL);
+    g_autofree char *marker = g_strconcat (photos, "/.adopting-", sha256, NULL);
+    g_autofree char *final = g_strdup_printf ("%s/%.2s/%s.jpg", photos, sha256, sha256);
+
+    g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));
+    g_assert_true (g_file_test (final, G_FILE_TEST_EXISTS));
+  }
+
+  /* ... and the next start, finding no event for it, removes both. */
+  store = mend_store_open (path, MEND_STORE_OPEN_DEFAULT, &error);
+  g_assert_no_error (error);
+  files_after = photo_files (store);
+  expected = g_strdup_printf ("%.2s", sha256);
+  g_assert_cmpstr (files_after, ==, "");
+  g_assert_cmpuint (count_events (store), ==, 0);
+  g_assert_true (mend_store_verify (store, NULL, &error));
+
+  g_clear_object (&store);
+  mend_test_remove_tree (dir);
+}
+
+/* A crash after the commit and before the marker went: the photo is recorded, so it stays. */
+static void
+test_marker_of_recorded_photo (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GBytes) jpeg = fake_jpeg (22, 5000);
+  g_autofree char *sha256 = store_photo (f->store, jpeg);
+  g_autofree char *path = mend_store_photo_path (f->store, sha256);
+  g_autofree char *marker = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr (MendStore) again = NULL;
+  g_autoptr (GError) error = NULL;
+
+  id = mend_test_record_ok (f->store,
+                            photo_command ("s00000", NULL, MEND_PHOTO_ROLE_AFTER, sha256, 5000));
+  marker = g_strconcat (mend_store_get_photos_dir (f->store), "/.adopting-", sha256, NULL);
+  g_file_set_contents (marker, "", 0, &error);
+  g_assert_no_error (error);
+
+  again = mend_store_open (f->path, MEND_STORE_OPEN_DEFAULT, &error);
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_true (mend_store_verify (again, NULL, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -980,6 +1111,10 @@ main (int argc, char **argv)
   ADD ("/photo-store/voided", test_voided);
   ADD ("/photo-store/leftover-temp", test_leftover_temp);
   g_test_add_func ("/photo-store/crash-leftover", test_crash_leftover);
+  g_test_add_func ("/photo-store/crash-between-file-and-commit",
+                   test_crash_between_file_and_commit);
+  ADD ("/photo-store/refused-record-removes-photo", test_refused_record_removes_photo);
+  ADD ("/photo-store/marker-of-recorded-photo", test_marker_of_recorded_photo);
   ADD ("/photo-store/verify", test_verify);
   ADD ("/photo-store/unwritable-chmod", test_unwritable_chmod);
   ADD ("/photo-store/in-the-way", test_unwritable_in_the_way);
