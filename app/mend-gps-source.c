@@ -30,11 +30,12 @@ struct _MendGpsSource
   MendGpsState state;
   char *last_error;
   guint backoff;
-  guint reconnect_id;
+  GMainContext *context; /* where start() was called; every source goes there */
+  GSource *reconnect;
   GCancellable *connecting;
 
   struct gps_data_t *gps;
-  guint watch_id;
+  GSource *watch;
 
   GSource *watchdog;
   gboolean have_position;
@@ -175,7 +176,11 @@ static void
 close_connection (MendGpsSource *self)
 {
   /* The watch goes first: its fd must not be polled once gps_close() has closed it. */
-  g_clear_handle_id (&self->watch_id, g_source_remove);
+  if (self->watch != NULL)
+    {
+      g_source_destroy (self->watch);
+      g_clear_pointer (&self->watch, g_source_unref);
+    }
   if (self->gps != NULL)
     {
       gps_close (self->gps);
@@ -190,7 +195,7 @@ reconnect_cb (gpointer user_data)
 {
   MendGpsSource *self = user_data;
 
-  self->reconnect_id = 0;
+  g_clear_pointer (&self->reconnect, g_source_unref);
   connect_now (self);
   return G_SOURCE_REMOVE;
 }
@@ -198,10 +203,13 @@ reconnect_cb (gpointer user_data)
 static void
 schedule_reconnect (MendGpsSource *self)
 {
-  if (!self->running || self->reconnect_id != 0)
+  if (!self->running || self->reconnect != NULL)
     return;
   g_debug ("gpsd %s:%s: trying again in %u s", self->host, self->port, self->backoff);
-  self->reconnect_id = g_timeout_add_seconds (self->backoff, reconnect_cb, self);
+  self->reconnect = g_timeout_source_new_seconds (self->backoff);
+  g_source_set_callback (self->reconnect, reconnect_cb, self, NULL);
+  g_source_set_name (self->reconnect, "[mend] gpsd reconnect");
+  g_source_attach (self->reconnect, self->context);
   self->backoff = MIN (self->backoff * 2, MEND_GPS_RECONNECT_MAX);
 }
 
@@ -290,7 +298,8 @@ readable_cb (int fd, GIOCondition condition, gpointer user_data)
     {
       g_autofree char *why
           = g_strdup_printf ("gpsd at %s:%s closed the connection", self->host, self->port);
-      self->watch_id = 0; /* returning G_SOURCE_REMOVE removes it */
+      /* Returning G_SOURCE_REMOVE destroys it; only our reference is left to drop. */
+      g_clear_pointer (&self->watch, g_source_unref);
       lose_connection (self, why);
       return G_SOURCE_REMOVE;
     }
@@ -365,7 +374,8 @@ opened_cb (GObject *object, GAsyncResult *result, gpointer user_data)
     g_source_set_can_recurse (watch, TRUE);
     g_source_set_callback (watch, G_SOURCE_FUNC (readable_cb), self, NULL);
     g_source_set_name (watch, "[mend] gpsd");
-    self->watch_id = g_source_attach (watch, g_main_context_get_thread_default ());
+    g_source_attach (watch, self->context);
+    self->watch = g_steal_pointer (&watch);
   }
   set_state (self, MEND_GPS_STATE_NO_FIX);
 }
@@ -378,7 +388,10 @@ connect_now (MendGpsSource *self)
   self->n_connects++;
   g_clear_object (&self->connecting);
   self->connecting = g_cancellable_new ();
+  /* The answer comes back on our context, whichever context runs this. */
+  g_main_context_push_thread_default (self->context);
   task = g_task_new (self, self->connecting, opened_cb, NULL);
+  g_main_context_pop_thread_default (self->context);
   /* A connection made after a stop is still handed back, so opened_cb() can close it. */
   g_task_set_check_cancellable (task, FALSE);
   g_task_set_source_tag (task, connect_now);
@@ -429,12 +442,14 @@ mend_gps_source_start (MendGpsSource *self)
     return;
   self->running = TRUE;
   self->backoff = MEND_GPS_RECONNECT_MIN;
+  if (self->context == NULL)
+    self->context = g_main_context_ref_thread_default ();
   if (self->watchdog == NULL)
     {
       self->watchdog = g_source_new (&watchdog_funcs, sizeof (GSource));
       g_source_set_callback (self->watchdog, stale_cb, self, NULL);
       g_source_set_name (self->watchdog, "[mend] gps staleness");
-      g_source_attach (self->watchdog, g_main_context_get_thread_default ());
+      g_source_attach (self->watchdog, self->context);
     }
   connect_now (self);
 }
@@ -453,7 +468,11 @@ mend_gps_source_stop (MendGpsSource *self)
   if (self->connecting != NULL)
     g_cancellable_cancel (self->connecting);
   g_clear_object (&self->connecting);
-  g_clear_handle_id (&self->reconnect_id, g_source_remove);
+  if (self->reconnect != NULL)
+    {
+      g_source_destroy (self->reconnect);
+      g_clear_pointer (&self->reconnect, g_source_unref);
+    }
   close_connection (self);
   set_state (self, MEND_GPS_STATE_DISCONNECTED);
 }
@@ -634,6 +653,7 @@ mend_gps_source_finalize (GObject *object)
   g_free (self->host);
   g_free (self->port);
   g_free (self->last_error);
+  g_clear_pointer (&self->context, g_main_context_unref);
   G_OBJECT_CLASS (mend_gps_source_parent_class)->finalize (object);
 }
 

@@ -262,8 +262,13 @@ mendctl_gps (MendctlContext *ctx, int argc, char **argv)
     return status;
   if (wait_fix < 0)
     return mendctl_usage_error ("gps", "--wait-fix cannot be negative");
-  if (!parse_address (address, &host, &port, &error))
-    return mendctl_usage_error ("gps", "%s", error->message);
+  /* `mendctl --gpsd HOST:PORT gps` as well as `mendctl gps --gpsd HOST:PORT`. */
+  if (!parse_address (address ? address : ctx->gpsd, &host, &port, &error))
+    {
+      status = mendctl_usage_error ("gps", "%s", error->message);
+      g_error_free (error);
+      return status;
+    }
 
   source = follow_gpsd (host, port, (guint)wait_fix * 1000, &timed_out);
   state = mend_gps_source_get_state (source);

@@ -138,8 +138,8 @@ store_and_record (MendctlContext *ctx,
 }
 
 /* An imported photo is dated by its file, not by the import: a camera writes the file when
- * the picture is taken, and importing the same file again then gives the same bytes, which
- * the store keeps once. */
+ * the picture is taken. Importing the same file again for the same session and role, with no
+ * fix, then gives the same bytes, which the store keeps once; with a fix the EXIF differs. */
 static gint64
 file_time_ms (const char *path)
 {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mend-gps-source.h"
 #include "mend-rules.h"
 #include "mend-time.h"
 #include "mendctl-private.h"
@@ -91,7 +92,8 @@ mendctl_fail (GError *error)
   if (error->domain == MEND_RULE_ERROR)
     code = MENDCTL_EXIT_REFUSED;
   else if (error->domain == G_OPTION_ERROR
-           || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
+           || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT)
+           || g_error_matches (error, MEND_GPS_ERROR, MEND_GPS_ERROR_BAD_ADDRESS))
     code = MENDCTL_EXIT_USAGE;
   fprintf (stderr, "mendctl: %s\n", error->message);
   g_error_free (error);

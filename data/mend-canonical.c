@@ -149,6 +149,14 @@ mend_canonical_json_text (const char *json, GError **error)
   return mend_canonical_json (json_parser_get_root (parser), error);
 }
 
+/* -0.004 m rounds to -0.0, which prints as "-0.00" but comes back from SQLite as 0: zero is
+ * always written without a sign, so the stored value and the hashed text agree. */
+static double
+without_sign_on_zero (double value)
+{
+  return value == 0.0 ? 0.0 : value;
+}
+
 /**
  * mend_canonical_round_degrees:
  *
@@ -157,7 +165,7 @@ mend_canonical_json_text (const char *json, GError **error)
 double
 mend_canonical_round_degrees (double degrees)
 {
-  return round (degrees * 1e7) / 1e7;
+  return without_sign_on_zero (round (degrees * 1e7) / 1e7);
 }
 
 /**
@@ -168,7 +176,7 @@ mend_canonical_round_degrees (double degrees)
 double
 mend_canonical_round_metres (double metres)
 {
-  return isnan (metres) ? NAN : round (metres * 100.0) / 100.0;
+  return isnan (metres) ? NAN : without_sign_on_zero (round (metres * 100.0) / 100.0);
 }
 
 static void
@@ -179,7 +187,8 @@ append_fixed (GString *out, double value, const char *format)
   if (isnan (value))
     g_string_append (out, "null");
   else
-    g_string_append (out, g_ascii_formatd (buffer, sizeof buffer, format, value));
+    g_string_append (out,
+                     g_ascii_formatd (buffer, sizeof buffer, format, without_sign_on_zero (value)));
 }
 
 static void

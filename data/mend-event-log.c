@@ -232,7 +232,7 @@ mend_event_log_verify (MendDb *db, const char *device_id, gint64 *out_n_events, 
       goto failed;
     }
   head_seq = sqlite3_column_int64 (head, 0);
-  if (head_seq != expected_seq - 1 || g_strcmp0 (mend_stmt_text (head, 1), expected_prev) != 0)
+  if (head_seq > expected_seq - 1)
     {
       g_set_error (error, MEND_STORE_ERROR, MEND_STORE_ERROR_CHAIN_BROKEN,
                    "The event log was tampered with: first bad event is seq %" G_GINT64_FORMAT
@@ -240,6 +240,15 @@ mend_event_log_verify (MendDb *db, const char *device_id, gint64 *out_n_events, 
                    " but the device recorded events up to seq %" G_GINT64_FORMAT
                    " (the newest events were removed)",
                    expected_seq, expected_seq - 1, head_seq);
+      goto failed;
+    }
+  if (head_seq < expected_seq - 1 || g_strcmp0 (mend_stmt_text (head, 1), expected_prev) != 0)
+    {
+      g_set_error (error, MEND_STORE_ERROR, MEND_STORE_ERROR_CHAIN_BROKEN,
+                   "The event log was tampered with: first bad event is seq %" G_GINT64_FORMAT
+                   ": the device's record of its newest event (seq %" G_GINT64_FORMAT
+                   ") does not match the log (events were added or replaced behind its back)",
+                   MIN (head_seq + 1, expected_seq - 1), head_seq);
       goto failed;
     }
 

@@ -229,18 +229,51 @@ settle_leftover_marker (MendStore *self, const char *name)
   close (fd);
 }
 
+/* A photo moved into place and waiting for its event: the locked marker file, and how many
+ * adoptions in this store wait on it (the same image may be stored twice before either is
+ * recorded). */
+typedef struct
+{
+  int fd;
+  guint waiting;
+} Marker;
+
+static void
+marker_free (gpointer data)
+{
+  Marker *marker = data;
+
+  close (marker->fd);
+  g_free (marker);
+}
+
+static gboolean
+join_waiting (MendStore *self, const char *sha256)
+{
+  Marker *marker;
+
+  g_mutex_lock (&self->photo_lock);
+  marker = g_hash_table_lookup (self->photo_markers, sha256);
+  if (marker != NULL)
+    marker->waiting++;
+  g_mutex_unlock (&self->photo_lock);
+  return marker != NULL;
+}
+
 /* Before a photo is moved into place: a locked marker, on disk before the photo is, says the
- * photo waits for its event. Called with the photo lock held. */
+ * photo waits for its event. The lock is taken without holding the photo lock: another
+ * process recording the same image holds it for as long as its record takes. */
 static gboolean
 mark_adopting (MendStore *self, const char *sha256, GError **error)
 {
-  g_autofree char *marker = NULL;
+  g_autofree char *path = NULL;
+  Marker *marker;
   int fd;
 
-  if (g_hash_table_contains (self->photo_markers, sha256))
+  if (join_waiting (self, sha256))
     return TRUE;
-  marker = g_strconcat (self->photos_dir, G_DIR_SEPARATOR_S, MARKER_PREFIX, sha256, NULL);
-  fd = open (marker, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  path = g_strconcat (self->photos_dir, G_DIR_SEPARATOR_S, MARKER_PREFIX, sha256, NULL);
+  fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0)
     return set_file_error (error, errno, "store the photo in", self->photos_dir);
   if (flock (fd, LOCK_EX) != 0 && errno != ENOLCK && errno != EOPNOTSUPP)
@@ -249,7 +282,12 @@ mark_adopting (MendStore *self, const char *sha256, GError **error)
       close (fd);
       return set_file_error (error, saved, "store the photo in", self->photos_dir);
     }
-  g_hash_table_insert (self->photo_markers, g_strdup (sha256), GINT_TO_POINTER (fd));
+  g_mutex_lock (&self->photo_lock);
+  marker = g_new0 (Marker, 1);
+  marker->fd = fd;
+  marker->waiting = 1;
+  g_hash_table_insert (self->photo_markers, g_strdup (sha256), marker);
+  g_mutex_unlock (&self->photo_lock);
   return sync_folder (self->photos_dir, "store the photo in", error);
 }
 
@@ -264,16 +302,19 @@ mark_adopting (MendStore *self, const char *sha256, GError **error)
 void
 mend_store_settle_photo (MendStore *self, const char *sha256, gboolean recorded)
 {
-  g_autofree char *marker = NULL;
+  g_autofree char *path = NULL;
+  Marker *marker;
 
   g_mutex_lock (&self->photo_lock);
-  if (g_hash_table_contains (self->photo_markers, sha256))
+  marker = g_hash_table_lookup (self->photo_markers, sha256);
+  if (marker != NULL && --marker->waiting == 0)
     {
-      marker = g_strconcat (self->photos_dir, G_DIR_SEPARATOR_S, MARKER_PREFIX, sha256, NULL);
+      path = g_strconcat (self->photos_dir, G_DIR_SEPARATOR_S, MARKER_PREFIX, sha256, NULL);
+      /* Unrecorded this time, the photo may still be named by an earlier event. */
       if (recorded)
-        g_unlink (marker);
+        g_unlink (path);
       else
-        remove_unrecorded_photo (self, sha256, marker);
+        remove_unrecorded_photo (self, sha256, path);
       g_hash_table_remove (self->photo_markers, sha256);
     }
   g_mutex_unlock (&self->photo_lock);
@@ -296,7 +337,18 @@ mend_store_close_photos (MendStore *self)
     g_ptr_array_add (waiting, g_strdup (key));
   g_mutex_lock (&self->write_lock);
   for (guint i = 0; i < waiting->len; i++)
-    mend_store_settle_photo (self, g_ptr_array_index (waiting, i), FALSE);
+    {
+      const char *sha256 = g_ptr_array_index (waiting, i);
+      Marker *marker;
+
+      /* However many adoptions still wait, none will record now. */
+      g_mutex_lock (&self->photo_lock);
+      marker = g_hash_table_lookup (self->photo_markers, sha256);
+      if (marker != NULL)
+        marker->waiting = 1;
+      g_mutex_unlock (&self->photo_lock);
+      mend_store_settle_photo (self, sha256, FALSE);
+    }
   g_mutex_unlock (&self->write_lock);
   g_clear_pointer (&self->photo_markers, g_hash_table_unref);
 }
@@ -319,7 +371,7 @@ mend_store_open_photos (MendStore *self)
 
   self->photos_dir = g_build_filename (folder, "photos", NULL);
   self->photo_temps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, close_fd);
-  self->photo_markers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, close_fd);
+  self->photo_markers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, marker_free);
 
   dir = g_dir_open (self->photos_dir, 0, &error);
   if (dir == NULL)
@@ -622,11 +674,7 @@ mend_store_adopt_photo_temp (MendStore *self,
 
   stored = hash_and_sync_temp (self, temp_path, &sha256, &bytes, error);
   if (stored)
-    {
-      g_mutex_lock (&self->photo_lock);
-      stored = mark_adopting (self, sha256, error);
-      g_mutex_unlock (&self->photo_lock);
-    }
+    stored = mark_adopting (self, sha256, error);
   if (stored && !move_into_place (self, temp_path, sha256, bytes, error))
     {
       g_mutex_lock (&self->write_lock);
@@ -840,7 +888,8 @@ verify_one (MendStore *self, const StoredPhoto *photo, GError **error)
  * @out_n_photos: (out) (optional): how many photo files were checked
  *
  * Checks that every photo the store holds has its file and that the file's SHA-256 is its
- * name. Reads every photo: call it off the main thread.
+ * name. Reads every photo, through the reader connection: call it where the store's other
+ * reads happen (the reader belongs to one thread).
  *
  * Returns: %TRUE when all are sound; otherwise %FALSE with #MEND_STORE_ERROR_CORRUPT naming
  *   the first file that is missing or altered.

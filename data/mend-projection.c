@@ -216,6 +216,7 @@ apply_void (MendDb *db, const MendProjectedEvent *event, GError **error)
       = json_object_get_string_member_with_default (event->payload, "target", NULL);
   g_autofree char *session_id = NULL;
   g_autofree char *participant_id = NULL;
+  int rc;
 
   mark = mend_db_prepare (db,
                           "INSERT OR IGNORE INTO voided_events (event_id, voided_by) "
@@ -233,8 +234,11 @@ apply_void (MendDb *db, const MendProjectedEvent *event, GError **error)
   if (target == NULL)
     return FALSE;
   mend_stmt_bind_text (target, 1, target_id);
-  if (sqlite3_step (target) != SQLITE_ROW)
-    return TRUE;
+  rc = sqlite3_step (target);
+  if (rc == SQLITE_DONE)
+    return TRUE; /* a target this device never had: nothing of it was projected */
+  if (rc != SQLITE_ROW)
+    return mend_db_set_error (db, rc, error, "Could not read the voided event");
   session_id = mend_stmt_dup_text (target, 0);
   participant_id = mend_stmt_dup_text (target, 1);
   g_clear_pointer (&target, mend_stmt_release);

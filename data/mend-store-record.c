@@ -247,8 +247,13 @@ prepare_void (Recording *r, GError **error)
     {
       r->session_id = mend_stmt_dup_text (stmt, 1);
       r->participant_id = mend_stmt_dup_text (stmt, 2);
-      if (!json_parser_load_from_data (parser, mend_stmt_text (stmt, 3), -1, error))
-        return FALSE;
+      if (!json_parser_load_from_data (parser, mend_stmt_text (stmt, 3), -1, NULL))
+        {
+          g_set_error (error, MEND_STORE_ERROR, MEND_STORE_ERROR_CORRUPT,
+                       "The event to void (%s) has a damaged payload; run mendctl verify",
+                       c->target_event_id);
+          return FALSE;
+        }
       target_payload = json_node_get_object (json_parser_get_root (parser));
       facts.already_voided = sqlite3_column_int (stmt, 4) != 0;
     }
@@ -370,6 +375,7 @@ add_geofence (Recording *r, GError **error)
   MendGeofenceVerdict verdict;
   JsonObject *geofence = json_object_new ();
   double distance = NAN;
+  int rc;
 
   json_object_set_object_member (r->payload, "geofence", geofence);
   set_nullable_string (geofence, "reason", reason && *reason ? reason : NULL);
@@ -385,7 +391,10 @@ add_geofence (Recording *r, GError **error)
   if (stmt == NULL)
     return FALSE;
   mend_stmt_bind_text (stmt, 1, r->session_id);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return mend_db_set_error (r->db, rc, error, "Could not read the site's boundary");
+  if (rc == SQLITE_ROW)
     fence = mend_geofence_new_from_geojson (mend_stmt_text (stmt, 0), &fence_error);
   if (fence == NULL)
     {
@@ -477,9 +486,13 @@ record_in_transaction (MendStore *self, const MendCommand *command, GError **err
     return NULL;
 
   payload_node = json_node_init_object (json_node_alloc (), r.payload);
-  payload_json = mend_canonical_json (payload_node, error);
+  payload_json = mend_canonical_json (payload_node, NULL);
   if (payload_json == NULL)
-    return NULL;
+    {
+      g_set_error (error, MEND_STORE_ERROR, MEND_STORE_ERROR_INVALID,
+                   "The record could not be written in canonical form; nothing was recorded");
+      return NULL;
+    }
 
   /* Stored at the precision the canonical form prints, so the hash covers exactly what is
    * kept. */

@@ -183,6 +183,9 @@ test_rounding (void)
   g_assert_cmpfloat (mend_canonical_round_degrees (52.40640004), ==, 52.4064);
   g_assert_cmpfloat (mend_canonical_round_metres (4.199), ==, 4.2);
   g_assert_true (isnan (mend_canonical_round_metres (NAN)));
+  /* Zero never carries a sign: SQLite gives -0.0 back as 0, and the text must not change. */
+  g_assert_false (signbit (mend_canonical_round_metres (-0.004)));
+  g_assert_false (signbit (mend_canonical_round_degrees (-0.00000004)));
 }
 
 int

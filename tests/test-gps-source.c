@@ -731,6 +731,45 @@ test_no_gpsd (Fixture *f, gconstpointer data)
   g_assert_cmpint (mend_gps_source_get_state (f->source), ==, MEND_GPS_STATE_DISCONNECTED);
 }
 
+/* A source started on a thread-default context of its own keeps every source there: its
+ * reconnect timer fires on that context, and stop() removes what it attached. */
+static void
+test_own_context (void)
+{
+  g_autoptr (GMainContext) context = g_main_context_new ();
+  g_autofree char *port = g_strdup_printf ("%u", mend_test_free_port ());
+  g_autoptr (MendGpsSource) source = NULL;
+  gint64 deadline;
+
+  g_main_context_push_thread_default (context);
+  source = mend_gps_source_new ("127.0.0.1", port);
+  mend_gps_source_start (source);
+  deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  while (mend_gps_source_get_n_connects (source) < 2 && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (context, TRUE);
+  g_assert_cmpuint (mend_gps_source_get_n_connects (source), >=, 2);
+
+  /* Nothing of it waits on the global default context. */
+  g_assert_false (g_main_context_pending (NULL));
+
+  mend_gps_source_stop (source);
+  g_assert_cmpint (mend_gps_source_get_state (source), ==, MEND_GPS_STATE_DISCONNECTED);
+
+  /* A connection attempt still on its thread holds the source until it answers here. */
+  {
+    MendGpsSource *weak = g_steal_pointer (&source);
+
+    g_object_add_weak_pointer (G_OBJECT (weak), (gpointer *)&weak);
+    g_object_unref (weak);
+    deadline = g_get_monotonic_time () + 2 * G_USEC_PER_SEC;
+    while (weak != NULL && g_get_monotonic_time () < deadline)
+      if (!g_main_context_iteration (context, FALSE))
+        g_usleep (10000);
+    g_assert_null (weak);
+  }
+  g_main_context_pop_thread_default (context);
+}
+
 /* The harness itself ------------------------------------------------------------------------ */
 
 static void
@@ -772,5 +811,6 @@ main (int argc, char *argv[])
   g_test_add ("/gps-source/stale", Fixture, NULL, setup, test_stale, teardown);
   g_test_add ("/gps-source/gpsd-restart", Fixture, NULL, setup, test_restart, teardown);
   g_test_add ("/gps-source/no-gpsd", Fixture, NULL, setup, test_no_gpsd, teardown);
+  g_test_add_func ("/gps-source/own-context", test_own_context);
   return g_test_run ();
 }

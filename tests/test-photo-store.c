@@ -1005,6 +1005,33 @@ test_refused_record_removes_photo (Fixture *f, gconstpointer data)
   g_assert_cmpuint (count_events (f->store), ==, 1);
 }
 
+/* The same image stored twice before either is recorded: a refused first record must not take
+ * the file the second one will name. */
+static void
+test_same_image_waiting_twice (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GBytes) jpeg = fake_jpeg (23, 4000);
+  g_autofree char *first = store_photo (f->store, jpeg);
+  g_autofree char *second = store_photo (f->store, jpeg);
+  g_autofree char *path = mend_store_photo_path (f->store, first);
+  g_autoptr (MendCommand) wrong_person
+      = photo_command ("s00000", "p00001-00", MEND_PHOTO_ROLE_EVIDENCE, first, 4000);
+  g_autofree char *refused = NULL;
+  g_autofree char *id = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpstr (first, ==, second);
+  refused = mend_store_record (f->store, wrong_person, &error);
+  g_assert_null (refused);
+  g_clear_error (&error);
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+  id = mend_test_record_ok (f->store,
+                            photo_command ("s00000", NULL, MEND_PHOTO_ROLE_BEFORE, second, 4000));
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_assert_true (mend_store_verify (f->store, NULL, &error));
+  g_assert_no_error (error);
+}
+
 static void
 adopt_and_die (void)
 {
@@ -1115,6 +1142,7 @@ main (int argc, char **argv)
                    test_crash_between_file_and_commit);
   ADD ("/photo-store/refused-record-removes-photo", test_refused_record_removes_photo);
   ADD ("/photo-store/marker-of-recorded-photo", test_marker_of_recorded_photo);
+  ADD ("/photo-store/same-image-waiting-twice", test_same_image_waiting_twice);
   ADD ("/photo-store/verify", test_verify);
   ADD ("/photo-store/unwritable-chmod", test_unwritable_chmod);
   ADD ("/photo-store/in-the-way", test_unwritable_in_the_way);

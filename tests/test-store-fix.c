@@ -200,6 +200,28 @@ test_clock_skew (Fixture *f, gconstpointer data)
   g_assert_true (mend_store_verify (f->store, NULL, &error));
 }
 
+/* At sea level, on the equator or on the prime meridian, values round to a zero that must
+ * read back exactly as it was hashed. */
+static void
+test_signed_zero_verifies (Fixture *f, gconstpointer data)
+{
+  MendFix fix = fix_at (0.5, 0.5, 5);
+  g_autoptr (GError) error = NULL;
+  g_autofree char *start = NULL;
+  g_autofree char *tally = NULL;
+
+  fix.altitude = -0.004;
+  fix.horizontal_error = -0.001;
+  start = record (f, mend_command_start_session ("s00000"), &fix, NULL, &error);
+  g_assert_no_error (error);
+  fix.latitude = -0.00000004;
+  fix.longitude = -0.00000001;
+  tally = record (f, mend_command_tally ("s00000", "bags", 1), &fix, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (mend_store_verify (f->store, NULL, &error));
+  g_assert_no_error (error);
+}
+
 static void
 test_skew_rule (void)
 {
@@ -233,6 +255,7 @@ main (int argc, char **argv)
   ADD ("/store-fix/outside-needs-reason", test_outside_needs_reason);
   ADD ("/store-fix/no-fix-asks-nothing", test_no_fix_asks_nothing);
   ADD ("/store-fix/clock-skew", test_clock_skew);
+  ADD ("/store-fix/signed-zero-verifies", test_signed_zero_verifies);
 #undef ADD
   g_test_add_func ("/store-fix/skew-rule", test_skew_rule);
 
