@@ -36,6 +36,8 @@ stop_gpsfake() {
     kill -KILL -- "-$FAKE_PID" 2>/dev/null
     wait "$FAKE_PID" 2>/dev/null
     FAKE_PID=""
+    # gpsd leaves a shared-memory segment keyed by its port; nobody is attached any more.
+    ipcrm -M "$(printf '0x4770%04x' "$PORT")" 2>/dev/null
   fi
 }
 trap 'stop_gpsfake; rm -rf "$TMP"' EXIT
@@ -90,7 +92,8 @@ PYTHON
 # start_gpsfake LOG: plays LOG on a new port, sets PORT.
 start_gpsfake() {
   PORT=$(free_port)
-  setsid timeout -k 2 120 gpsfake -q -c 0.1 -P "$PORT" "$1" >"$TMP/gpsfake.log" 2>&1 &
+  # TMPDIR: gpsfake leaves gpsd's control socket there.
+  TMPDIR="$TMP" setsid timeout -k 2 120 gpsfake -q -c 0.1 -P "$PORT" "$1" >"$TMP/gpsfake.log" 2>&1 &
   FAKE_PID=$!
   for _ in $(seq 1 50); do
     (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
