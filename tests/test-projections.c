@@ -219,7 +219,7 @@ test_random_walk (Fixture *f, gconstpointer data)
   gint64 base = mend_time_today_at (9, 0, 0);
   int accepted = 0, refused = 0;
 
-  for (int step = 0; step < 600; step++)
+  for (int step = 0; step < 1200; step++)
     {
       int s = g_test_rand_int_range (0, N_SESSIONS);
       int p = g_test_rand_int_range (0, PEOPLE + 1);
@@ -284,7 +284,7 @@ test_random_walk (Fixture *f, gconstpointer data)
           g_assert_error (error, MEND_RULE_ERROR, error->code);
           refused++;
         }
-      if (step % 100 == 99)
+      if (step % 200 == 199)
         assert_rebuild_matches (f);
     }
   g_test_message ("%d commands recorded, %d refused by rules", accepted, refused);
