@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mend-test"
+
+#include "config.h"
+
+#include "mend-test-hq.h"
+
+#include <curl/curl.h>
+#include <pwd.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The PostgreSQL binaries and mend-hq come from the environment meson sets (PG_BINDIR,
+ * MEND_HQ), so the test runs the build's own server against the system's PostgreSQL 15. */
+
+#define PG_PORT "5432"
+
+static const char *
+pg_bindir (void)
+{
+  const char *dir = g_getenv ("PG_BINDIR");
+
+  return dir != NULL ? dir : "/usr/lib/postgresql/15/bin";
+}
+
+/* initdb and pg_ctl refuse to run as root: then they run as the postgres user, in a folder
+ * that user owns. */
+static GPtrArray *
+pg_argv (const char *program)
+{
+  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
+
+  if (geteuid () == 0)
+    {
+      g_ptr_array_add (argv, g_strdup ("runuser"));
+      g_ptr_array_add (argv, g_strdup ("-u"));
+      g_ptr_array_add (argv, g_strdup ("postgres"));
+      g_ptr_array_add (argv, g_strdup ("--"));
+    }
+  g_ptr_array_add (argv, g_build_filename (pg_bindir (), program, NULL));
+  return argv;
+}
+
+static void
+run_ok (GPtrArray *argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) process = NULL;
+  g_autofree char *out = NULL;
+
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_newv ((const char *const *)argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_MERGE,
+                               &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_successful (process))
+    g_error ("%s failed: %s", (const char *)argv->pdata[0], out);
+}
+
+/* A detached shell that waits for its stdin to close, which happens when this process ends
+ * for any reason (a failed assertion aborts without running any teardown), then kills the
+ * server, stops the cluster at once and removes the folder. It runs in its own session so a
+ * test runner killing our process group does not take it along. */
+static GSubprocess *
+start_reaper (const char *dir)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) pg_ctl = pg_argv ("pg_ctl");
+  g_autofree char *pg_ctl_line = NULL;
+  g_autofree char *script = NULL;
+  g_autofree char *quoted_dir = g_shell_quote (dir);
+  GSubprocess *reaper;
+
+  g_ptr_array_add (pg_ctl, NULL);
+  pg_ctl_line = g_strjoinv (" ", (char **)pg_ctl->pdata);
+  script = g_strdup_printf ("pids=''; while read -r pid; do pids=\"$pids $pid\"; done;"
+                            " [ -n \"$pids\" ] && kill -9 $pids 2>/dev/null;"
+                            " %s -D %s/pg stop -m immediate >/dev/null 2>&1;"
+                            " rm -rf %s",
+                            pg_ctl_line, quoted_dir, quoted_dir);
+  reaper = g_subprocess_new (G_SUBPROCESS_FLAGS_STDIN_PIPE, &error, "setsid", "sh", "-c", script,
+                             NULL);
+  g_assert_no_error (error);
+  return reaper;
+}
+
+static void
+reaper_add_pid (MendTestHq *hq, const char *pid)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *line = g_strconcat (pid, "\n", NULL);
+  GOutputStream *input = g_subprocess_get_stdin_pipe (hq->reaper);
+
+  g_output_stream_write_all (input, line, strlen (line), NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_output_stream_flush (input, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+start_cluster (MendTestHq *hq)
+{
+  g_autoptr (GPtrArray) initdb = pg_argv ("initdb");
+  g_autoptr (GPtrArray) pg_ctl = pg_argv ("pg_ctl");
+  g_autoptr (GPtrArray) createdb = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *options
+      = g_strdup_printf ("-k %s -p " PG_PORT " -c listen_addresses='' -c fsync=off", hq->dir);
+
+  g_ptr_array_add (initdb, g_strdup ("-D"));
+  g_ptr_array_add (initdb, g_build_filename (hq->dir, "pg", NULL));
+  g_ptr_array_add (initdb, g_strdup ("-A"));
+  g_ptr_array_add (initdb, g_strdup ("trust"));
+  g_ptr_array_add (initdb, g_strdup ("-U"));
+  g_ptr_array_add (initdb, g_strdup ("mend"));
+  g_ptr_array_add (initdb, g_strdup ("--no-sync"));
+  run_ok (initdb);
+
+  g_ptr_array_add (pg_ctl, g_strdup ("-D"));
+  g_ptr_array_add (pg_ctl, g_build_filename (hq->dir, "pg", NULL));
+  g_ptr_array_add (pg_ctl, g_strdup ("-w"));
+  g_ptr_array_add (pg_ctl, g_strdup ("-l"));
+  g_ptr_array_add (pg_ctl, g_build_filename (hq->dir, "pg.log", NULL));
+  g_ptr_array_add (pg_ctl, g_strdup ("-o"));
+  g_ptr_array_add (pg_ctl, g_strdup (options));
+  g_ptr_array_add (pg_ctl, g_strdup ("start"));
+  run_ok (pg_ctl);
+
+  /* The socket folder is private, so the usual port number cannot clash with anything. */
+  g_ptr_array_add (createdb, g_build_filename (pg_bindir (), "createdb", NULL));
+  g_ptr_array_add (createdb, g_strdup ("-h"));
+  g_ptr_array_add (createdb, g_strdup (hq->dir));
+  g_ptr_array_add (createdb, g_strdup ("-p"));
+  g_ptr_array_add (createdb, g_strdup (PG_PORT));
+  g_ptr_array_add (createdb, g_strdup ("-U"));
+  g_ptr_array_add (createdb, g_strdup ("mend"));
+  g_ptr_array_add (createdb, g_strdup ("mend"));
+  run_ok (createdb);
+}
+
+static void
+start_server (MendTestHq *hq)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+  const char *prefix = "listening on 127.0.0.1:";
+  guint64 port = 0;
+
+  hq->server
+      = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, g_getenv ("MEND_HQ"), "serve",
+                          "--database", hq->conninfo, "--listen", "127.0.0.1:0", NULL);
+  g_assert_no_error (error);
+  reaper_add_pid (hq, g_subprocess_get_identifier (hq->server));
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (hq->server));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, prefix));
+  g_assert_true (g_ascii_string_to_unsigned (line + strlen (prefix), 10, 1, 65535, &port, NULL));
+  hq->port = (guint16)port;
+}
+
+/**
+ * mend_test_hq_start:
+ *
+ * Returns: (transfer full): a running HQ on a fresh cluster; stop it with mend_test_hq_stop().
+ */
+MendTestHq *
+mend_test_hq_start (void)
+{
+  g_autoptr (GError) error = NULL;
+  MendTestHq *hq = g_new0 (MendTestHq, 1);
+  const char *const init[] = { "init", NULL };
+
+  g_assert_nonnull (g_getenv ("MEND_HQ"));
+  /* Under /tmp rather than the test's home: the socket path must stay under 100 bytes. */
+  hq->dir = g_dir_make_tmp ("mend-hq-XXXXXX", &error);
+  g_assert_no_error (error);
+  if (geteuid () == 0)
+    {
+      struct passwd *postgres = getpwnam ("postgres");
+
+      g_assert_nonnull (postgres);
+      g_assert_cmpint (chown (hq->dir, postgres->pw_uid, postgres->pw_gid), ==, 0);
+    }
+  hq->reaper = start_reaper (hq->dir);
+  hq->conninfo = g_strdup_printf ("host=%s port=" PG_PORT " dbname=mend user=mend", hq->dir);
+
+  start_cluster (hq);
+  g_free (mend_test_hq_admin (hq, init));
+  start_server (hq);
+  return hq;
+}
+
+/* Stops the server politely, then lets the reaper stop the cluster and remove the folder. */
+void
+mend_test_hq_stop (MendTestHq *hq)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (hq->server != NULL)
+    {
+      g_subprocess_send_signal (hq->server, SIGTERM);
+      g_subprocess_wait (hq->server, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_subprocess_get_if_exited (hq->server));
+      g_assert_cmpint (g_subprocess_get_exit_status (hq->server), ==, 0);
+      g_clear_object (&hq->server);
+    }
+  g_output_stream_close (g_subprocess_get_stdin_pipe (hq->reaper), NULL, &error);
+  g_assert_no_error (error);
+  g_subprocess_wait (hq->reaper, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&hq->reaper);
+  g_assert_false (g_file_test (hq->dir, G_FILE_TEST_EXISTS));
+  g_free (hq->dir);
+  g_free (hq->conninfo);
+  g_free (hq);
+}
+
+/**
+ * mend_test_hq_admin:
+ * @args: the words after `mend-hq admin --database CONNINFO`
+ *
+ * Returns: (transfer full): what the command printed, without the final newline.
+ */
+char *
+mend_test_hq_admin (MendTestHq *hq, const char *const *args)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GSubprocess) process = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  g_ptr_array_add (argv, (char *)g_getenv ("MEND_HQ"));
+  g_ptr_array_add (argv, "admin");
+  g_ptr_array_add (argv, "--database");
+  g_ptr_array_add (argv, hq->conninfo);
+  for (; *args != NULL; args++)
+    g_ptr_array_add (argv, (char *)*args);
+  g_ptr_array_add (argv, NULL);
+  process
+      = g_subprocess_newv ((const char *const *)argv->pdata,
+                           G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_successful (process))
+    g_error ("mend-hq admin failed: %s", err);
+  return g_strchomp (g_steal_pointer (&out));
+}
+
+PGconn *
+mend_test_hq_connect (MendTestHq *hq)
+{
+  PGconn *conn = PQconnectdb (hq->conninfo);
+
+  g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
+  return conn;
+}
+
+static PGresult *
+query (MendTestHq *hq, const char *sql, const char *param, ExecStatusType expected)
+{
+  PGconn *conn = mend_test_hq_connect (hq);
+  const char *params[] = { param };
+  PGresult *result = PQexecParams (conn, sql, param != NULL ? 1 : 0, NULL, params, NULL, NULL, 0);
+
+  if (PQresultStatus (result) != expected)
+    g_error ("%s: %s", sql, PQresultErrorMessage (result));
+  PQfinish (conn);
+  return result;
+}
+
+/* The single number @sql (with at most one parameter) selects. */
+gint64
+mend_test_hq_count (MendTestHq *hq, const char *sql, const char *param)
+{
+  PGresult *result = query (hq, sql, param, PGRES_TUPLES_OK);
+  gint64 count;
+
+  g_assert_cmpint (PQntuples (result), ==, 1);
+  count = g_ascii_strtoll (PQgetvalue (result, 0, 0), NULL, 10);
+  PQclear (result);
+  return count;
+}
+
+void
+mend_test_hq_exec (MendTestHq *hq, const char *sql, const char *param)
+{
+  PQclear (query (hq, sql, param, PGRES_COMMAND_OK));
+}
+
+static size_t
+body_cb (char *data, size_t size, size_t n, void *user_data)
+{
+  MendTestHttp *http = user_data;
+
+  g_string_append_len (http->body, data, size * n);
+  return size * n;
+}
+
+static size_t
+header_cb (char *data, size_t size, size_t n, void *user_data)
+{
+  MendTestHttp *http = user_data;
+  g_autofree char *line = g_strchomp (g_strndup (data, size * n));
+
+  if (g_ascii_strncasecmp (line, "Date:", 5) == 0)
+    {
+      http->n_date++;
+      g_free (http->date);
+      http->date = g_strdup (g_strstrip (line + 5));
+    }
+  else if (g_ascii_strncasecmp (line, "Allow:", 6) == 0)
+    {
+      g_free (http->allow);
+      http->allow = g_strdup (g_strstrip (line + 6));
+    }
+  else if (g_ascii_strncasecmp (line, "WWW-Authenticate:", 17) == 0)
+    http->www_authenticate = TRUE;
+  return size * n;
+}
+
+/**
+ * mend_test_hq_request:
+ *
+ * Returns: (transfer full): the answer; the transfer itself must succeed.
+ */
+MendTestHttp *
+mend_test_hq_request (MendTestHq *hq,
+                      const char *method,
+                      const char *path,
+                      const char *token,
+                      const char *content_type,
+                      const void *body,
+                      gsize length)
+{
+  MendTestHttp *http = g_new0 (MendTestHttp, 1);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", hq->port, path);
+  g_autofree char *authorization = NULL;
+  g_autofree char *type = NULL;
+  struct curl_slist *headers = NULL;
+  CURL *curl = curl_easy_init ();
+  CURLcode code;
+
+  http->body = g_string_new (NULL);
+  /* Small bodies go at once; a large one asks first ("100-continue"), so HQ can refuse it
+   * before it is sent rather than cutting the upload off half way. */
+  headers = curl_slist_append (headers, length > 1024 * 1024 ? "Expect: 100-continue" : "Expect:");
+  if (token != NULL)
+    {
+      authorization = g_strconcat ("Authorization: Bearer ", token, NULL);
+      headers = curl_slist_append (headers, authorization);
+    }
+  if (content_type != NULL)
+    {
+      type = g_strconcat ("Content-Type: ", content_type, NULL);
+      headers = curl_slist_append (headers, type);
+    }
+  curl_easy_setopt (curl, CURLOPT_URL, url);
+  curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt (curl, CURLOPT_TIMEOUT, 60L);
+  curl_easy_setopt (curl, CURLOPT_CUSTOMREQUEST, method);
+  if (strcmp (method, "HEAD") == 0)
+    curl_easy_setopt (curl, CURLOPT_NOBODY, 1L);
+  if (body != NULL)
+    {
+      curl_easy_setopt (curl, CURLOPT_POSTFIELDS, body);
+      curl_easy_setopt (curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)length);
+    }
+  curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, body_cb);
+  curl_easy_setopt (curl, CURLOPT_WRITEDATA, http);
+  curl_easy_setopt (curl, CURLOPT_HEADERFUNCTION, header_cb);
+  curl_easy_setopt (curl, CURLOPT_HEADERDATA, http);
+  code = curl_easy_perform (curl);
+  if (code != CURLE_OK)
+    g_error ("%s %s: %s", method, path, curl_easy_strerror (code));
+  curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &http->status);
+  curl_easy_cleanup (curl);
+  curl_slist_free_all (headers);
+  return http;
+}
+
+void
+mend_test_http_free (MendTestHttp *http)
+{
+  g_string_free (http->body, TRUE);
+  g_free (http->date);
+  g_free (http->allow);
+  g_free (http);
+}
