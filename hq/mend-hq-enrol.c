@@ -41,11 +41,7 @@ mend_hq_handle_enrol (PGconn *conn, const MendHqRequest *request, MendHqAnswer *
                                           &error);
   if (enrol == NULL)
     {
-      mend_hq_answer_error (answer, request,
-                            g_error_matches (error, MEND_WIRE_ERROR, MEND_WIRE_ERROR_TOO_LARGE)
-                                ? "payload_too_large"
-                                : "bad_request",
-                            error->message);
+      mend_hq_answer_body_refused (answer, request, error);
       return;
     }
 

@@ -218,11 +218,7 @@ mend_hq_handle_events (PGconn *conn,
   batch = mend_wire_decode_events ((const char *)request->body->data, request->body->len, &error);
   if (batch == NULL)
     {
-      mend_hq_answer_error (answer, request,
-                            g_error_matches (error, MEND_WIRE_ERROR, MEND_WIRE_ERROR_TOO_LARGE)
-                                ? "payload_too_large"
-                                : "bad_request",
-                            error->message);
+      mend_hq_answer_body_refused (answer, request, error);
       return;
     }
   if (strcmp (batch->device_id, device->device_id) != 0)

@@ -68,6 +68,9 @@ void mend_hq_answer_error (MendHqAnswer *answer,
                            const char *code,
                            const char *message);
 void mend_hq_answer_json (MendHqAnswer *answer, unsigned int status, GBytes *body);
+void mend_hq_answer_body_refused (MendHqAnswer *answer,
+                                  const MendHqRequest *request,
+                                  const GError *error);
 
 /* The authenticated device behind a bearer token, or FALSE (and a 401 answer) when there is
  * none, it is unknown or it is revoked. */

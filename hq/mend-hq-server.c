@@ -52,6 +52,24 @@ mend_hq_answer_error (MendHqAnswer *answer,
                        mend_wire_encode_error (code, message, request->request_id));
 }
 
+/**
+ * mend_hq_answer_body_refused:
+ * @error: why the shared codec refused the request body
+ *
+ * 413 for a body past the codec's limits, 400 for anything else it could not read.
+ */
+void
+mend_hq_answer_body_refused (MendHqAnswer *answer,
+                             const MendHqRequest *request,
+                             const GError *error)
+{
+  mend_hq_answer_error (answer, request,
+                        g_error_matches (error, MEND_WIRE_ERROR, MEND_WIRE_ERROR_TOO_LARGE)
+                            ? "payload_too_large"
+                            : "bad_request",
+                        error->message);
+}
+
 void
 mend_hq_device_clear (MendHqDevice *device)
 {
