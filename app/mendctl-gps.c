@@ -184,30 +184,10 @@ print_fix_json (const MendFix *fix, MendGpsState state)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
-  gboolean position = mend_fix_has_position (fix);
 
   json_builder_begin_object (b);
   mendctl_builder_add_string (b, "state", mend_gps_state_to_string (state));
-  json_builder_set_member_name (b, "lat");
-  position ? json_builder_add_double_value (b, fix->latitude) : json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "lon");
-  position ? json_builder_add_double_value (b, fix->longitude) : json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "alt");
-  position && !isnan (fix->altitude) ? json_builder_add_double_value (b, fix->altitude)
-                                     : json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "eph");
-  position && !isnan (fix->horizontal_error)
-      ? json_builder_add_double_value (b, fix->horizontal_error)
-      : json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "mode");
-  json_builder_add_int_value (b, position ? fix->mode : 0);
-  mendctl_builder_add_time (b, "time", position ? fix->gnss_time_ms : 0);
-  json_builder_set_member_name (b, "satellites");
-  position && fix->satellites >= 0 ? json_builder_add_int_value (b, fix->satellites)
-                                   : json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "age_ms");
-  position ? json_builder_add_int_value (b, fix->age_ms) : json_builder_add_null_value (b);
-  mendctl_builder_add_string (b, "note", fix->note[0] ? fix->note : NULL);
+  mendctl_builder_add_fix (b, fix, "time");
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   mendctl_print_json (root);

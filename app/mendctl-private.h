@@ -63,6 +63,7 @@ char *mendctl_resolve_person (MendctlContext *ctx, const char *session_id, const
 void mendctl_builder_add_time (JsonBuilder *b, const char *name, gint64 ms);
 void mendctl_builder_add_string (JsonBuilder *b, const char *name, const char *value);
 void mendctl_builder_add_int (JsonBuilder *b, const char *name, gint64 value);
+void mendctl_builder_add_fix (JsonBuilder *b, const MendFix *fix, const char *time_name);
 
 /* mendctl-gps.c */
 int mendctl_gps (MendctlContext *ctx, int argc, char **argv);

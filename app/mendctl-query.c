@@ -273,36 +273,19 @@ mendctl_tallies (MendctlContext *ctx, int argc, char **argv)
   return MENDCTL_EXIT_OK;
 }
 
-static void
-add_number_or_null (JsonBuilder *b, const char *name, gboolean present, double value)
-{
-  json_builder_set_member_name (b, name);
-  if (present && !isnan (value))
-    json_builder_add_double_value (b, value);
-  else
-    json_builder_add_null_value (b);
-}
-
 /* The fix as recorded: always its state, the position when there was one, and why not. */
 static void
 add_fix (JsonBuilder *b, const MendEventRow *e)
 {
-  const MendFix *fix = &e->fix;
-  gboolean position = mend_fix_has_position (fix);
-
   json_builder_set_member_name (b, "fix");
   json_builder_begin_object (b);
-  mendctl_builder_add_string (b, "state", mend_fix_state_to_string (fix->state));
-  mendctl_builder_add_string (b, "note", fix->note[0] ? fix->note : NULL);
-  mendctl_builder_add_int (b, "mode", position ? fix->mode : 0);
-  add_number_or_null (b, "lat", position, fix->latitude);
-  add_number_or_null (b, "lon", position, fix->longitude);
-  add_number_or_null (b, "alt", position, fix->altitude);
-  add_number_or_null (b, "eph", position, fix->horizontal_error);
-  mendctl_builder_add_time (b, "gnss_time", position ? fix->gnss_time_ms : 0);
-  add_number_or_null (b, "satellites", position && fix->satellites >= 0, fix->satellites);
-  add_number_or_null (b, "age_ms", position && fix->age_ms >= 0, (double)fix->age_ms);
-  add_number_or_null (b, "clock_skew_ms", e->has_clock_skew, (double)e->clock_skew_ms);
+  mendctl_builder_add_string (b, "state", mend_fix_state_to_string (e->fix.state));
+  mendctl_builder_add_fix (b, &e->fix, "gnss_time");
+  json_builder_set_member_name (b, "clock_skew_ms");
+  if (e->has_clock_skew)
+    json_builder_add_int_value (b, e->clock_skew_ms);
+  else
+    json_builder_add_null_value (b);
   json_builder_end_object (b);
 }
 

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <locale.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -247,6 +248,50 @@ mendctl_builder_add_int (JsonBuilder *b, const char *name, gint64 value)
 {
   json_builder_set_member_name (b, name);
   json_builder_add_int_value (b, value);
+}
+
+static void
+add_double_or_null (JsonBuilder *b, const char *name, gboolean present, double value)
+{
+  json_builder_set_member_name (b, name);
+  if (present && !isnan (value))
+    json_builder_add_double_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+static void
+add_int_or_null (JsonBuilder *b, const char *name, gboolean present, gint64 value)
+{
+  json_builder_set_member_name (b, name);
+  if (present)
+    json_builder_add_int_value (b, value);
+  else
+    json_builder_add_null_value (b);
+}
+
+/**
+ * mendctl_builder_add_fix:
+ * @time_name: the member for the fix's GNSS time ("time" for `gps`, "gnss_time" in events)
+ *
+ * The members every JSON view of a fix shares: the position when there is one (else null),
+ * its mode, time, satellites and age, and the note saying why there is no current fix. The
+ * caller adds the state it reports.
+ */
+void
+mendctl_builder_add_fix (JsonBuilder *b, const MendFix *fix, const char *time_name)
+{
+  gboolean position = mend_fix_has_position (fix);
+
+  mendctl_builder_add_string (b, "note", fix->note[0] ? fix->note : NULL);
+  mendctl_builder_add_int (b, "mode", position ? fix->mode : 0);
+  add_double_or_null (b, "lat", position, fix->latitude);
+  add_double_or_null (b, "lon", position, fix->longitude);
+  add_double_or_null (b, "alt", position, fix->altitude);
+  add_double_or_null (b, "eph", position, fix->horizontal_error);
+  mendctl_builder_add_time (b, time_name, position ? fix->gnss_time_ms : 0);
+  add_int_or_null (b, "satellites", position && fix->satellites >= 0, fix->satellites);
+  add_int_or_null (b, "age_ms", position && fix->age_ms >= 0, fix->age_ms);
 }
 
 /**
