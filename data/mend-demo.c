@@ -118,13 +118,10 @@ add_session (JsonBuilder *b,
              const char *supervisor,
              int day_offset,
              int from_hour,
-             int to_hour,
-             const char *const *people)
+             int to_hour)
 {
   g_autofree char *id = mend_demo_session_id (site_key, day_offset);
 
-  json_builder_set_member_name (b, "sessions");
-  json_builder_begin_array (b);
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "id");
   json_builder_add_string_value (b, id);
@@ -137,10 +134,13 @@ add_session (JsonBuilder *b,
   json_builder_set_member_name (b, "ends_at");
   json_builder_add_int_value (b, mend_time_today_at (to_hour, 0, day_offset));
   json_builder_end_object (b);
-  json_builder_end_array (b);
+}
 
-  json_builder_set_member_name (b, "assignments");
-  json_builder_begin_array (b);
+static void
+add_assignments (JsonBuilder *b, const char *site_key, int day_offset, const char *const *people)
+{
+  g_autofree char *id = mend_demo_session_id (site_key, day_offset);
+
   for (guint i = 0; people[i] != NULL; i++)
     {
       json_builder_begin_object (b);
@@ -150,7 +150,6 @@ add_session (JsonBuilder *b,
       json_builder_add_string_value (b, people[i]);
       json_builder_end_object (b);
     }
-  json_builder_end_array (b);
 }
 
 static void
@@ -194,22 +193,16 @@ add_category (JsonBuilder *b, const char *id, const char *label, const char *uni
 }
 
 static gboolean
-add_supervisors (MendStore *self, JsonBuilder *b, GError **error)
+add_supervisors (JsonBuilder *b, MendDemoPinHashFunc hash_pin, gpointer user_data, GError **error)
 {
   json_builder_set_member_name (b, "supervisors");
   json_builder_begin_array (b);
   for (guint i = 0; i < G_N_ELEMENTS (supervisors); i++)
     {
-      /* Hashing is slow on purpose; keep a hash made by an earlier run. */
-      g_autofree char *hash = mend_store_dup_pin_hash (self, supervisors[i].id, NULL);
+      g_autofree char *hash = hash_pin (&supervisors[i], user_data, error);
 
-      if (!mend_pin_verify (hash, supervisors[i].pin))
-        {
-          g_free (hash);
-          hash = mend_pin_hash (supervisors[i].pin, error);
-          if (hash == NULL)
-            return FALSE;
-        }
+      if (hash == NULL)
+        return FALSE;
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "id");
       json_builder_add_string_value (b, supervisors[i].id);
@@ -223,39 +216,32 @@ add_supervisors (MendStore *self, JsonBuilder *b, GError **error)
   return TRUE;
 }
 
-/* Each list in its own manifest, applied in order, so sessions can be added one at a time. */
-static gboolean
-apply (MendStore *self, JsonBuilder *b, GError **error)
-{
-  g_autoptr (JsonNode) root = NULL;
-
-  json_builder_end_object (b);
-  root = json_builder_get_root (b);
-  json_builder_reset (b);
-  return mend_store_apply_reference (self, json_node_get_object (root), error);
-}
-
 /**
- * mend_store_load_demo:
+ * mend_demo_reference:
+ * @hash_pin: makes (or finds again) the Argon2id hash of a demo supervisor's PIN
  *
- * Loads the demo's reference data with today's and tomorrow's sessions. Running it again is
- * harmless: rows are updated in place, earlier days' sessions and all events are kept.
+ * The demo's story as one manifest (data/README.md, "Manifest"): two supervisors, two sites
+ * near Kettering, four people, the scheme's outcome codes and tally categories, and today's and
+ * tomorrow's sessions with who is expected at each. The device (mend_store_load_demo()) and
+ * HQ (`mend-hq admin demo`) both load this, so they tell the same story.
+ *
+ * Returns: (transfer full) (nullable): the manifest's lists.
  */
-gboolean
-mend_store_load_demo (MendStore *self, GError **error)
+JsonObject *
+mend_demo_reference (MendDemoPinHashFunc hash_pin, gpointer user_data, GError **error)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) root = NULL;
   gint64 yesterday_evening = mend_time_today_at (16, 30, -1);
   static const char *const spring_rise_people[] = { "demo-p-hart", "demo-p-cole", NULL };
   static const char *const headlands_people[] = { "demo-p-clarke", "demo-p-0391", NULL };
   static const char *const tomorrow_people[] = { "demo-p-clarke", "demo-p-0391", NULL };
 
-  g_return_val_if_fail (MEND_IS_STORE (self), FALSE);
+  g_return_val_if_fail (hash_pin != NULL, NULL);
 
   json_builder_begin_object (b);
-  if (!add_supervisors (self, b, error))
-    return FALSE;
-
+  if (!add_supervisors (b, hash_pin, user_data, error))
+    return NULL;
   json_builder_set_member_name (b, "sites");
   json_builder_begin_array (b);
   add_site (b, "demo-site-spring-rise", "Spring Rise Park, Kettering",
@@ -308,20 +294,54 @@ mend_store_load_demo (MendStore *self, GError **error)
   add_category (b, "graffiti", "Graffiti removed", "m²", 4);
   add_category (b, "vegetation", "Vegetation cleared", "m²", 5);
   json_builder_end_array (b);
-  if (!apply (self, b, error))
-    return FALSE;
 
-  json_builder_begin_object (b);
-  add_session (b, "spring-rise", "demo-site-spring-rise", "sup-ana", 0, 9, 13, spring_rise_people);
-  if (!apply (self, b, error))
-    return FALSE;
-  json_builder_begin_object (b);
-  add_session (b, "headlands", "demo-site-headlands", "sup-joe", 0, 14, 17, headlands_people);
-  if (!apply (self, b, error))
-    return FALSE;
-  json_builder_begin_object (b);
-  add_session (b, "spring-rise", "demo-site-spring-rise", "sup-ana", 1, 9, 13, tomorrow_people);
-  if (!apply (self, b, error))
+  json_builder_set_member_name (b, "sessions");
+  json_builder_begin_array (b);
+  add_session (b, "spring-rise", "demo-site-spring-rise", "sup-ana", 0, 9, 13);
+  add_session (b, "headlands", "demo-site-headlands", "sup-joe", 0, 14, 17);
+  add_session (b, "spring-rise", "demo-site-spring-rise", "sup-ana", 1, 9, 13);
+  json_builder_end_array (b);
+
+  json_builder_set_member_name (b, "assignments");
+  json_builder_begin_array (b);
+  add_assignments (b, "spring-rise", 0, spring_rise_people);
+  add_assignments (b, "headlands", 0, headlands_people);
+  add_assignments (b, "spring-rise", 1, tomorrow_people);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  return json_object_ref (json_node_get_object (root));
+}
+
+/* Hashing is slow on purpose: the device keeps a hash made by an earlier run. */
+static char *
+store_hash_pin (const MendDemoSupervisor *supervisor, gpointer user_data, GError **error)
+{
+  MendStore *self = user_data;
+  g_autofree char *hash = mend_store_dup_pin_hash (self, supervisor->id, NULL);
+
+  if (mend_pin_verify (hash, supervisor->pin))
+    return g_steal_pointer (&hash);
+  return mend_pin_hash (supervisor->pin, error);
+}
+
+/**
+ * mend_store_load_demo:
+ *
+ * Loads the demo's reference data (mend_demo_reference()) with today's and tomorrow's
+ * sessions. Running it again is harmless: rows are updated in place, earlier days' sessions
+ * and all events are kept.
+ */
+gboolean
+mend_store_load_demo (MendStore *self, GError **error)
+{
+  g_autoptr (JsonObject) reference = NULL;
+
+  g_return_val_if_fail (MEND_IS_STORE (self), FALSE);
+
+  reference = mend_demo_reference (store_hash_pin, self, error);
+  if (reference == NULL || !mend_store_apply_reference (self, reference, error))
     return FALSE;
 
   {

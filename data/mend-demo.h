@@ -15,6 +15,12 @@ typedef struct
 } MendDemoSupervisor;
 
 const MendDemoSupervisor *mend_demo_supervisors (guint *out_n);
+
+/* Returns the Argon2id hash of @supervisor's PIN, made now or found again. */
+typedef char *(*MendDemoPinHashFunc) (const MendDemoSupervisor *supervisor,
+                                      gpointer user_data,
+                                      GError **error);
+JsonObject *mend_demo_reference (MendDemoPinHashFunc hash_pin, gpointer user_data, GError **error);
 char *mend_demo_session_id (const char *site_key, int day_offset);
 gboolean mend_store_load_demo (MendStore *self, GError **error);
 gboolean mend_store_is_demo (MendStore *self);

@@ -3,7 +3,7 @@
 
 #include "config.h"
 
-#include "mend-hq-private.h"
+#include "mend-hq-admin-private.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -87,32 +87,12 @@ enrolment_code (PGconn *conn, const char *team, int ttl_minutes, GError **error)
 }
 
 static gboolean
-revoke_device (PGconn *conn, const char *device, GError **error)
-{
-  const char *params[] = { device };
-  g_autoptr (PGresult) result = NULL;
-
-  result = PQexecParams (conn,
-                         "UPDATE devices SET revoked_at = coalesce(revoked_at, now())"
-                         " WHERE id = $1",
-                         1, NULL, params, NULL, NULL, 0);
-  if (!mend_hq_db_check (result, PGRES_COMMAND_OK, error))
-    return FALSE;
-  if (strcmp (PQcmdTuples (result), "1") != 0)
-    {
-      g_set_error (error, MEND_HQ_ERROR, MEND_HQ_ERROR_NOT_FOUND, "no device %s", device);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
 run (PGconn *conn, int argc, char **argv, GError **error)
 {
   const char *command = argv[0];
 
   if (strcmp (command, "init") == 0 && argc == 1)
-    return mend_hq_db_migrate (conn, error);
+    return mend_hq_db_migrate (conn, error) && mend_hq_keys_ensure (conn, error);
 
   /* Every other command needs the schema; it never migrates behind the administrator's back. */
   if (mend_hq_db_schema_version (conn, NULL) <= 0)
@@ -121,10 +101,27 @@ run (PGconn *conn, int argc, char **argv, GError **error)
                    "the database is not initialised: run mend-hq admin init first");
       return FALSE;
     }
+  if (strcmp (command, "user") == 0)
+    return mend_hq_admin_users (conn, argc, argv, error);
   if (strcmp (command, "team") == 0 && argc == 3 && strcmp (argv[1], "add") == 0)
     return team_add (conn, argv[2], error);
   if (strcmp (command, "revoke") == 0 && argc == 2)
-    return revoke_device (conn, argv[1], error);
+    return mend_hq_admin_device_revoke (conn, argv[1], error);
+  {
+    gboolean handled = FALSE;
+    gboolean ok = mend_hq_admin_reference_main (conn, argc, argv, &handled, error);
+
+    if (handled)
+      return ok;
+  }
+  /* enrol-code --team TEAM [--ttl MINUTES] is enrolment-code TEAM [--ttl MINUTES]: dropping
+   * the first word puts TEAM where enrolment-code reads it. */
+  if (strcmp (command, "enrol-code") == 0 && argc >= 3 && strcmp (argv[1], "--team") == 0)
+    {
+      argv++;
+      argc--;
+      command = "enrolment-code";
+    }
   if (strcmp (command, "enrolment-code") == 0 && (argc == 2 || argc == 4))
     {
       gint64 ttl = 24 * 60;
@@ -141,7 +138,15 @@ run (PGconn *conn, int argc, char **argv, GError **error)
     }
   g_set_error (error, MEND_HQ_ERROR, MEND_HQ_ERROR_USAGE,
                "usage: mend-hq admin --database CONNINFO init | team add NAME"
-               " | enrolment-code TEAM [--ttl MINUTES] | revoke DEVICE");
+               " | enrolment-code TEAM [--ttl MINUTES] | revoke DEVICE"
+               " | enrol-code --team TEAM [--ttl MINUTES] | device list | device revoke DEVICE"
+               " | supervisor add --team TEAM --name NAME (--pin-stdin | --pin PIN)"
+               " | site import FILE.geojson --team TEAM | person import FILE.csv --team TEAM"
+               " | reference import FILE.json --team TEAM"
+               " | session add --team TEAM --site SITE [--supervisor SUP] --starts WHEN --ends WHEN"
+               " | assign --session SESSION --person PERSON [--remove] | demo [--team NAME]"
+               " | (supervisor | site | person | session) remove ID"
+               " | user add NAME [--password PASSWORD]");
   return FALSE;
 }
 

@@ -16,6 +16,9 @@ G_DEFINE_QUARK (mend - hq - error - quark, mend_hq_error)
 /* The migrations, in order; each is applied in one transaction with its schema_version row. */
 static const char *const migrations[] = {
   "/org/mendapp/hq/migrations/0001-initial.sql",
+  "/org/mendapp/hq/migrations/0002-reference.sql",
+  "/org/mendapp/hq/migrations/0003-blobs.sql",
+  "/org/mendapp/hq/migrations/0004-staff.sql",
 };
 
 /* Connections HQ opens never leave a statement running forever. */
@@ -98,6 +101,13 @@ fail:
   g_prefix_error (error, "migration %d: ", version);
   PQclear (PQexec (conn, "ROLLBACK"));
   return FALSE;
+}
+
+/* The version a database has once every migration of this build is applied. */
+int
+mend_hq_db_latest_version (void)
+{
+  return G_N_ELEMENTS (migrations);
 }
 
 /* Brings the schema up to date; refuses a database newer than this code. */

@@ -33,6 +33,7 @@ mend_hq_handle_enrol (PGconn *conn, const MendHqRequest *request, MendHqAnswer *
   g_autoptr (PGresult) inserted = NULL;
   g_autoptr (PGresult) used = NULL;
   g_autofree char *token = NULL;
+  g_autofree char *public_key = NULL;
   MendWireEnrolment enrolment = { 0 };
   guint8 code_digest[32];
   guint8 token_digest[32];
@@ -89,7 +90,15 @@ mend_hq_handle_enrol (PGconn *conn, const MendHqRequest *request, MendHqAnswer *
 
     inserted = PQexecParams (conn,
                              "INSERT INTO devices (id, team, name, token_sha256)"
-                             " VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+                             " VALUES ($1, $2, $3, $4)"
+                             /* A revoked device enrols again into the same team with a new
+                              * token; its chain at HQ goes on from where it stopped. */
+                             " ON CONFLICT (id) DO UPDATE"
+                             " SET token_sha256 = EXCLUDED.token_sha256,"
+                             " name = COALESCE (EXCLUDED.name, devices.name),"
+                             " enrolled_at = now (), revoked_at = NULL"
+                             " WHERE devices.revoked_at IS NOT NULL"
+                             " AND devices.team = EXCLUDED.team",
                              4, NULL, params, lengths, formats, 0);
   }
   if (!mend_hq_db_check (inserted, PGRES_COMMAND_OK, &error))
@@ -102,8 +111,9 @@ mend_hq_handle_enrol (PGconn *conn, const MendHqRequest *request, MendHqAnswer *
       /* The code stays unused: the administrator revokes the old enrolment and the same
        * code still works within its lifetime. */
       PQclear (PQexec (conn, "ROLLBACK"));
-      mend_hq_answer_error (answer, request, "conflict",
-                            "this device is enrolled already; revoke it first");
+      mend_hq_answer_error (
+          answer, request, "conflict",
+          "this device is enrolled already (revoke it first), or it belonged to another team");
       return;
     }
   {
@@ -116,7 +126,10 @@ mend_hq_handle_enrol (PGconn *conn, const MendHqRequest *request, MendHqAnswer *
                          " WHERE code_sha256 = $1",
                          2, NULL, params, lengths, formats, 0);
   }
+  /* The key comes from the same transaction, so an HQ without one (admin init never ran to
+   * the end) enrols nobody rather than sending a device off without it. */
   if (!mend_hq_db_check (used, PGRES_COMMAND_OK, &error)
+      || (public_key = mend_hq_keys_dup_public (conn, &error)) == NULL
       || !mend_hq_db_exec (conn, "COMMIT", &error))
     {
       fail_internal (conn, request, answer, error);
@@ -127,6 +140,7 @@ mend_hq_handle_enrol (PGconn *conn, const MendHqRequest *request, MendHqAnswer *
   enrolment.team_id = PQgetvalue (code_row, 0, 0);
   enrolment.team_name = PQgetvalue (code_row, 0, 1);
   enrolment.token = token;
+  enrolment.hq_public_key = public_key;
   mend_hq_answer_json (answer, MHD_HTTP_CREATED, mend_wire_encode_enrolment (&enrolment));
   sodium_memzero (token, strlen (token));
   g_message ("request_id=%s event=enrolled device=%s team=%s", request->request_id,

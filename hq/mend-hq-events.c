@@ -10,19 +10,59 @@
 #include "mend-wire.h"
 
 /* POST /api/v1/events (PROTOCOL.md section 10): each event of a batch checked against the
- * device's chain as HQ holds it, the whole batch in one transaction. HQ's team rules (step 6)
- * are not in this slice: an event that joins the chain is stored. */
+ * device's chain as HQ holds it, the whole batch in one transaction. An event that joins the
+ * chain then meets HQ's rules (step 6, mend-hq-rules.c): stored, or kept as invalid. */
 
 typedef struct
 {
   PGconn *conn;
   const char *device_id;
+  const char *team_id;
   gint64 head_seq;
   char *head_hash;
   gboolean broken;
   gint64 first_bad_seq;
   char *chain_message;
+  /* A batch costs a few statements rather than a few per event: the ids HQ already holds are
+   * read at once (held: id → Held), and the events that join the chain are written at once
+   * at the end (pending: Pending; pending_seq: seq → id). Both live for one batch only. */
+  GHashTable *held;
+  GPtrArray *pending;
+  GHashTable *pending_seq;
 } Chain;
+
+/* What HQ holds of one event id. */
+typedef struct
+{
+  char *device;
+  char *hash;
+  char *status;
+  char *message; /* "" when none */
+} Held;
+
+/* An event that joined the chain in this batch, to be written by flush_pending(). */
+typedef struct
+{
+  const MendWireEvent *event;
+  char *refusal; /* NULL when stored */
+} Pending;
+
+static void
+held_free (Held *held)
+{
+  g_free (held->device);
+  g_free (held->hash);
+  g_free (held->status);
+  g_free (held->message);
+  g_free (held);
+}
+
+static void
+pending_free (Pending *pending)
+{
+  g_free (pending->refusal);
+  g_free (pending);
+}
 
 static void
 chain_break (Chain *chain, gint64 seq, const char *message)
@@ -35,35 +75,124 @@ chain_break (Chain *chain, gint64 seq, const char *message)
 }
 
 static gboolean
-insert_event (Chain *chain, const MendWireEvent *event, GError **error)
+insert_event (Chain *chain, const MendWireEvent *event, const char *refusal, GError **error)
 {
-  MendEventFields fields;
-  g_autoptr (GBytes) canonical = NULL;
-  g_autofree char *seq = g_strdup_printf ("%" G_GINT64_FORMAT, event->seq);
-  g_autoptr (PGresult) result = NULL;
-  gsize canonical_length;
-  const char *canonical_data;
+  Pending *pending = g_new0 (Pending, 1);
+  Held *held = g_new0 (Held, 1);
 
-  mend_wire_event_get_fields (event, &fields);
-  canonical = mend_canonical_event_bytes (&fields);
-  canonical_data = g_bytes_get_data (canonical, &canonical_length);
-  {
-    const char *params[] = { chain->device_id, seq,         event->id,      event->kind,
-                             event->prev_hash, event->hash, canonical_data, event->payload_json };
-    const int lengths[] = { 0, 0, 0, 0, 0, 0, (int)canonical_length, 0 };
-    const int formats[] = { 0, 0, 0, 0, 0, 0, 1, 0 };
-
-    result = PQexecParams (chain->conn,
-                           "INSERT INTO events (device, seq, id, kind, prev_hash, hash, canonical,"
-                           " payload, status) VALUES ($1, $2::bigint, $3, $4, $5, $6, $7,"
-                           " $8::jsonb, 'stored')",
-                           8, NULL, params, lengths, formats, 0);
-  }
-  if (!mend_hq_db_check (result, PGRES_COMMAND_OK, error))
-    return FALSE;
+  pending->event = event;
+  pending->refusal = g_strdup (refusal);
+  g_ptr_array_add (chain->pending, pending);
+  /* A later event of the same batch with this id or seq sees it as HQ holding it. */
+  held->device = g_strdup (chain->device_id);
+  held->hash = g_strdup (event->hash);
+  held->status = g_strdup (refusal == NULL ? "stored" : "invalid");
+  held->message = g_strdup (refusal != NULL ? refusal : "");
+  g_hash_table_replace (chain->held, g_strdup (event->id), held);
+  g_hash_table_replace (chain->pending_seq, g_memdup2 (&event->seq, sizeof event->seq),
+                        g_strdup (event->id));
   chain->head_seq = event->seq;
   g_free (chain->head_hash);
   chain->head_hash = g_strdup (event->hash);
+  return TRUE;
+}
+
+/* Writes every event that joined the chain in this batch with one multi-row INSERT. */
+static gboolean
+flush_pending (Chain *chain, GError **error)
+{
+  g_autoptr (GString) sql = g_string_new ("INSERT INTO events (device, seq, id, kind, prev_hash,"
+                                          " hash, canonical, payload, status, message) VALUES ");
+  g_autoptr (GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) canonicals = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
+  g_autoptr (GPtrArray) values = g_ptr_array_new ();
+  g_autoptr (GArray) lengths = g_array_new (FALSE, TRUE, sizeof (int));
+  g_autoptr (GArray) formats = g_array_new (FALSE, TRUE, sizeof (int));
+  g_autoptr (PGresult) result = NULL;
+
+  if (chain->pending->len == 0)
+    return TRUE;
+  for (guint i = 0; i < chain->pending->len; i++)
+    {
+      const Pending *pending = g_ptr_array_index (chain->pending, i);
+      const MendWireEvent *event = pending->event;
+      MendEventFields fields;
+      GBytes *canonical;
+      char *seq = g_strdup_printf ("%" G_GINT64_FORMAT, event->seq);
+      gsize canonical_length;
+      const char *row[10];
+      guint base = i * 10;
+
+      mend_wire_event_get_fields (event, &fields);
+      canonical = mend_canonical_event_bytes (&fields);
+      g_ptr_array_add (canonicals, canonical);
+      g_ptr_array_add (owned, seq);
+      row[0] = chain->device_id;
+      row[1] = seq;
+      row[2] = event->id;
+      row[3] = event->kind;
+      row[4] = event->prev_hash;
+      row[5] = event->hash;
+      row[6] = g_bytes_get_data (canonical, &canonical_length);
+      row[7] = event->payload_json;
+      row[8] = pending->refusal == NULL ? "stored" : "invalid";
+      row[9] = pending->refusal;
+      for (guint k = 0; k < 10; k++)
+        {
+          int length = k == 6 ? (int)canonical_length : 0;
+          int format = k == 6 ? 1 : 0;
+
+          g_ptr_array_add (values, (gpointer)row[k]);
+          g_array_append_val (lengths, length);
+          g_array_append_val (formats, format);
+        }
+      g_string_append_printf (sql,
+                              "%s($%u, $%u::bigint, $%u, $%u, $%u, $%u, $%u, $%u::jsonb, $%u,"
+                              " $%u)",
+                              i > 0 ? ", " : "", base + 1, base + 2, base + 3, base + 4, base + 5,
+                              base + 6, base + 7, base + 8, base + 9, base + 10);
+    }
+  result = PQexecParams (chain->conn, sql->str, (int)values->len, NULL,
+                         (const char *const *)values->pdata, (const int *)lengths->data,
+                         (const int *)formats->data, 0);
+  return mend_hq_db_check (result, PGRES_COMMAND_OK, error);
+}
+
+/* Reads what HQ holds of every readable id of @batch, in one query. */
+static gboolean
+load_held (Chain *chain, MendWireBatch *batch, GError **error)
+{
+  g_autoptr (GString) sql
+      = g_string_new ("SELECT id, device, hash, status, message FROM events WHERE id IN (");
+  g_autoptr (GPtrArray) ids = g_ptr_array_new ();
+  g_autoptr (PGresult) result = NULL;
+
+  for (guint i = 0; i < batch->events->len; i++)
+    {
+      const MendWireEvent *event = g_ptr_array_index (batch->events, i);
+
+      if (event->invalid != NULL || event->id == NULL)
+        continue;
+      g_ptr_array_add (ids, event->id);
+      g_string_append_printf (sql, "%s$%u", ids->len > 1 ? ", " : "", ids->len);
+    }
+  if (ids->len == 0)
+    return TRUE;
+  g_string_append_c (sql, ')');
+  result = PQexecParams (chain->conn, sql->str, (int)ids->len, NULL,
+                         (const char *const *)ids->pdata, NULL, NULL, 0);
+  if (!mend_hq_db_check (result, PGRES_TUPLES_OK, error))
+    return FALSE;
+  for (int row = 0; row < PQntuples (result); row++)
+    {
+      Held *held = g_new0 (Held, 1);
+
+      held->device = g_strdup (PQgetvalue (result, row, 1));
+      held->hash = g_strdup (PQgetvalue (result, row, 2));
+      held->status = g_strdup (PQgetvalue (result, row, 3));
+      held->message = g_strdup (PQgetvalue (result, row, 4));
+      g_hash_table_replace (chain->held, g_strdup (PQgetvalue (result, row, 0)), held);
+    }
   return TRUE;
 }
 
@@ -71,26 +200,18 @@ insert_event (Chain *chain, const MendWireEvent *event, GError **error)
 static gboolean
 check_event (Chain *chain, const MendWireEvent *event, MendWireResults *results, GError **error)
 {
-  const char *id_params[] = { event->id };
-  g_autoptr (PGresult) held = NULL;
+  const Held *held = g_hash_table_lookup (chain->held, event->id);
   g_autofree char *message = NULL;
 
   /* Step 3: an id HQ holds gets the answer it got the first time, whatever the chain. */
-  held
-      = PQexecParams (chain->conn, "SELECT device, hash, status, message FROM events WHERE id = $1",
-                      1, NULL, id_params, NULL, NULL, 0);
-  if (!mend_hq_db_check (held, PGRES_TUPLES_OK, error))
-    return FALSE;
-  if (PQntuples (held) == 1)
+  if (held != NULL)
     {
-      if (strcmp (PQgetvalue (held, 0, 0), chain->device_id) == 0
-          && strcmp (PQgetvalue (held, 0, 1), event->hash) == 0)
+      if (strcmp (held->device, chain->device_id) == 0 && strcmp (held->hash, event->hash) == 0)
         {
-          if (strcmp (PQgetvalue (held, 0, 2), "stored") == 0)
+          if (strcmp (held->status, "stored") == 0)
             mend_wire_results_add (results, event->id, MEND_WIRE_STATUS_DUPLICATE, NULL);
           else
-            mend_wire_results_add (results, event->id, MEND_WIRE_STATUS_INVALID,
-                                   PQgetvalue (held, 0, 3));
+            mend_wire_results_add (results, event->id, MEND_WIRE_STATUS_INVALID, held->message);
           return TRUE;
         }
       message = g_strdup_printf ("HQ holds event %s with a different hash", event->id);
@@ -112,15 +233,20 @@ check_event (Chain *chain, const MendWireEvent *event, MendWireResults *results,
     {
       g_autofree char *seq = g_strdup_printf ("%" G_GINT64_FORMAT, event->seq);
       const char *params[] = { chain->device_id, seq };
+      const char *joined = g_hash_table_lookup (chain->pending_seq, &event->seq);
       g_autoptr (PGresult) at_seq = NULL;
 
-      at_seq = PQexecParams (chain->conn,
-                             "SELECT id FROM events WHERE device = $1 AND seq = $2::bigint", 2,
-                             NULL, params, NULL, NULL, 0);
-      if (!mend_hq_db_check (at_seq, PGRES_TUPLES_OK, error))
-        return FALSE;
-      message = g_strdup_printf ("seq %" G_GINT64_FORMAT " is already event %s", event->seq,
-                                 PQntuples (at_seq) == 1 ? PQgetvalue (at_seq, 0, 0) : "?");
+      if (joined == NULL)
+        {
+          at_seq = PQexecParams (chain->conn,
+                                 "SELECT id FROM events WHERE device = $1 AND seq = $2::bigint", 2,
+                                 NULL, params, NULL, NULL, 0);
+          if (!mend_hq_db_check (at_seq, PGRES_TUPLES_OK, error))
+            return FALSE;
+          joined = PQntuples (at_seq) == 1 ? PQgetvalue (at_seq, 0, 0) : "?";
+        }
+      message
+          = g_strdup_printf ("seq %" G_GINT64_FORMAT " is already event %s", event->seq, joined);
       mend_wire_results_add (results, event->id, MEND_WIRE_STATUS_CONFLICT, message);
       chain_break (chain, event->seq, message);
       return TRUE;
@@ -136,10 +262,13 @@ check_event (Chain *chain, const MendWireEvent *event, MendWireResults *results,
       return TRUE;
     }
 
-  /* Step 6. */
-  if (!insert_event (chain, event, error))
+  /* Step 6: the event joins the chain either way; a rule's refusal is kept with it. */
+  if (!mend_hq_rules_check (chain->conn, chain->team_id, event, &message, error)
+      || !insert_event (chain, event, message, error))
     return FALSE;
-  mend_wire_results_add (results, event->id, MEND_WIRE_STATUS_STORED, NULL);
+  mend_wire_results_add (results, event->id,
+                         message == NULL ? MEND_WIRE_STATUS_STORED : MEND_WIRE_STATUS_INVALID,
+                         message);
   return TRUE;
 }
 
@@ -150,6 +279,15 @@ run_batch (Chain *chain, MendWireBatch *batch, MendWireResults *results, GError 
   g_autoptr (PGresult) head = NULL;
   g_autoptr (PGresult) updated = NULL;
   g_autofree char *head_seq = NULL;
+  g_autoptr (GHashTable) held
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)held_free);
+  g_autoptr (GPtrArray) pending = g_ptr_array_new_with_free_func ((GDestroyNotify)pending_free);
+  g_autoptr (GHashTable) pending_seq
+      = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+
+  chain->held = held;
+  chain->pending = pending;
+  chain->pending_seq = pending_seq;
 
   if (!mend_hq_db_exec (chain->conn, "BEGIN", error))
     return FALSE;
@@ -167,6 +305,8 @@ run_batch (Chain *chain, MendWireBatch *batch, MendWireResults *results, GError 
     }
   chain->head_seq = g_ascii_strtoll (PQgetvalue (head, 0, 0), NULL, 10);
   chain->head_hash = g_strdup (PQgetvalue (head, 0, 1));
+  if (!load_held (chain, batch, error))
+    return FALSE;
 
   for (guint i = 0; i < batch->events->len; i++)
     {
@@ -190,6 +330,8 @@ run_batch (Chain *chain, MendWireBatch *batch, MendWireResults *results, GError 
         return FALSE;
     }
 
+  if (!flush_pending (chain, error))
+    return FALSE;
   head_seq = g_strdup_printf ("%" G_GINT64_FORMAT, chain->head_seq);
   {
     const char *update_params[] = { chain->device_id, head_seq, chain->head_hash };
@@ -213,7 +355,7 @@ mend_hq_handle_events (PGconn *conn,
   g_autoptr (GError) error = NULL;
   g_autoptr (MendWireBatch) batch = NULL;
   g_autoptr (MendWireResults) results = NULL;
-  Chain chain = { conn, device->device_id, 0, NULL, FALSE, 0, NULL };
+  Chain chain = { conn, device->device_id, device->team_id, 0, NULL, FALSE, 0, NULL };
 
   batch = mend_wire_decode_events ((const char *)request->body->data, request->body->len, &error);
   if (batch == NULL)
@@ -246,6 +388,15 @@ mend_hq_handle_events (PGconn *conn,
       results->first_bad_seq = chain.first_bad_seq;
       g_free (results->chain_message);
       results->chain_message = g_strdup (chain.chain_message);
+      /* Counted once the batch is committed, so a rolled-back batch counts nothing. */
+      for (guint i = 0; i < results->results->len; i++)
+        {
+          const MendWireResult *result = g_ptr_array_index (results->results, i);
+
+          mend_hq_metrics_event (mend_wire_status_to_string (result->status));
+        }
+      if (chain.broken)
+        mend_hq_metrics_chain_break ();
       if (chain.broken)
         g_message ("request_id=%s event=chain_break device=%s first_bad_seq=%" G_GINT64_FORMAT,
                    request->request_id, device->device_id, chain.first_bad_seq);

@@ -18,16 +18,17 @@
  * each has its own PostgreSQL connection (mend_hq_db_thread_conn()), touches no GLib main
  * loop, and keeps its per-request state in *con_cls, freed in request_completed_cb(). */
 
-#define THREAD_POOL_SIZE 4
-
 typedef struct
 {
   char *conninfo;
+  gboolean tls;
+  const char *blobs; /* nullable */
 } MendHqServer;
 
 static void
 request_free (MendHqRequest *request)
 {
+  g_clear_pointer (&request->upload, mend_hq_blob_upload_free);
   g_free (request->method);
   g_free (request->path);
   g_clear_pointer (&request->body, g_byte_array_unref);
@@ -40,6 +41,16 @@ mend_hq_answer_json (MendHqAnswer *answer, unsigned int status, GBytes *body)
   answer->status = status;
   g_clear_pointer (&answer->body, g_bytes_unref);
   answer->body = body;
+}
+
+/* Adds a header to the answer, such as Upload-Offset; both strings are copied. */
+void
+mend_hq_answer_header (MendHqAnswer *answer, const char *name, const char *value)
+{
+  if (answer->headers == NULL)
+    answer->headers = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (answer->headers, g_strdup (name));
+  g_ptr_array_add (answer->headers, g_strdup (value));
 }
 
 void
@@ -135,6 +146,11 @@ mend_hq_authenticate (PGconn *conn,
   answer->www_authenticate = FALSE;
   out_device->device_id = g_strndup (PQgetvalue (result, 0, 0), PQgetlength (result, 0, 0));
   out_device->team_id = g_strndup (PQgetvalue (result, 0, 1), PQgetlength (result, 0, 1));
+  if (mend_hq_limits_refuse_device (out_device->device_id, request, answer))
+    {
+      mend_hq_device_clear (out_device);
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -176,11 +192,21 @@ dispatch (MendHqServer *server,
   PGconn *conn;
   MendHqDevice device = { NULL, NULL };
 
-  if (strcmp (request->path, "/healthz") == 0)
+  gboolean is_blob = g_str_has_prefix (request->path, "/api/v1/blobs/");
+
+  if (strcmp (request->path, "/healthz") == 0 || strcmp (request->path, "/metrics") == 0)
     allow = is_get ? NULL : "GET, HEAD";
+  else if (is_blob)
+    allow = strcmp (request->method, "HEAD") == 0 || strcmp (request->method, "PATCH") == 0
+                ? NULL
+                : "HEAD, PATCH";
   else if (strcmp (request->path, "/api/v1/devices/enrol") == 0
            || strcmp (request->path, "/api/v1/events") == 0)
     allow = is_post ? NULL : "POST";
+  else if (strcmp (request->path, "/api/v1/manifest") == 0)
+    allow = is_get ? NULL : "GET, HEAD";
+  else if (mend_hq_dashboard_owns (request->path))
+    allow = NULL; /* the dashboard answers its own methods, with HTML */
   else
     {
       mend_hq_answer_error (answer, request, "not_found", "there is no such endpoint");
@@ -205,11 +231,46 @@ dispatch (MendHqServer *server,
       handle_healthz (conn, answer);
       return;
     }
+  if (strcmp (request->path, "/metrics") == 0)
+    {
+      mend_hq_handle_metrics (conn, request, answer);
+      return;
+    }
+  if (mend_hq_dashboard_owns (request->path))
+    {
+      mend_hq_dashboard_handle (conn, connection, request, server->blobs, answer);
+      return;
+    }
+  /* A PATCH was checked and its body streamed to disk before this point (access_cb). */
+  if (is_blob && request->upload != NULL)
+    {
+      mend_hq_blob_patch_finish (request->upload, request, answer);
+      return;
+    }
+  if (is_blob)
+    {
+      mend_hq_handle_blob_head (conn, connection, request, answer);
+      return;
+    }
+  /* Every attempt counts, readable or not, so codes cannot be guessed at speed. */
+  if (strcmp (request->path, "/api/v1/devices/enrol") == 0
+      && mend_hq_limits_refuse_enrol (request, answer))
+    return;
   if (conn == NULL)
     {
       g_message ("request_id=%s event=database_unavailable error=\"%s\"", request->request_id,
                  error->message);
       mend_hq_answer_error (answer, request, "unavailable", "the database is unreachable");
+      return;
+    }
+  /* A GET has no body, so no Content-Type to check. */
+  if (strcmp (request->path, "/api/v1/manifest") == 0)
+    {
+      if (mend_hq_authenticate (conn, connection, request, &device, answer))
+        mend_hq_handle_manifest (
+            conn, &device, request,
+            MHD_lookup_connection_value (connection, MHD_GET_ARGUMENT_KIND, "since"), answer);
+      mend_hq_device_clear (&device);
       return;
     }
   if (!is_json (connection))
@@ -242,15 +303,27 @@ queue_answer (struct MHD_Connection *connection, MendHqRequest *request, MendHqA
   /* Our own Date, so every answer carries one even on a machine whose libmicrohttpd was built
    * to leave it out; libmicrohttpd adds none when one is set. */
   MHD_add_response_header (response, MHD_HTTP_HEADER_DATE, date);
-  MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE,
-                           answer->content_type != NULL ? answer->content_type
-                                                        : "application/json");
+  if (answer->status != MHD_HTTP_NO_CONTENT)
+    MHD_add_response_header (response, MHD_HTTP_HEADER_CONTENT_TYPE,
+                             answer->content_type != NULL ? answer->content_type
+                                                          : "application/json");
   MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
   MHD_add_response_header (response, "X-Request-Id", request->request_id);
   if (answer->allow != NULL)
     MHD_add_response_header (response, MHD_HTTP_HEADER_ALLOW, answer->allow);
   if (answer->www_authenticate)
     MHD_add_response_header (response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+  if (answer->retry_after_s > 0)
+    {
+      char seconds[16];
+
+      g_snprintf (seconds, sizeof seconds, "%d", answer->retry_after_s);
+      MHD_add_response_header (response, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
+    }
+  for (guint i = 0; answer->headers != NULL && i + 1 < answer->headers->len; i += 2)
+    MHD_add_response_header (response, g_ptr_array_index (answer->headers, i),
+                             g_ptr_array_index (answer->headers, i + 1));
+  g_clear_pointer (&answer->headers, g_ptr_array_unref);
   request->status = answer->status;
   ret = MHD_queue_response (connection, answer->status, response);
   MHD_destroy_response (response);
@@ -271,6 +344,28 @@ is_request_id (const char *value)
   return TRUE;
 }
 
+/* The peer's address as text; an IPv4 client of an IPv6 socket is written as IPv4. */
+static void
+client_address (struct MHD_Connection *connection, char *out_text, size_t size)
+{
+  const union MHD_ConnectionInfo *info
+      = MHD_get_connection_info (connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  const struct sockaddr *address = info != NULL ? info->client_addr : NULL;
+
+  g_strlcpy (out_text, "unknown", size);
+  if (address != NULL && address->sa_family == AF_INET)
+    inet_ntop (AF_INET, &((const struct sockaddr_in *)address)->sin_addr, out_text, size);
+  else if (address != NULL && address->sa_family == AF_INET6)
+    {
+      const struct in6_addr *in6 = &((const struct sockaddr_in6 *)address)->sin6_addr;
+
+      if (IN6_IS_ADDR_V4MAPPED (in6))
+        inet_ntop (AF_INET, &in6->s6_addr[12], out_text, size);
+      else
+        inet_ntop (AF_INET6, in6, out_text, size);
+    }
+}
+
 static MendHqRequest *
 request_new (MendHqServer *server,
              struct MHD_Connection *connection,
@@ -283,6 +378,9 @@ request_new (MendHqServer *server,
   request->conninfo = server->conninfo;
   request->method = g_strdup (method);
   request->path = g_strdup (url);
+  request->endpoint = mend_hq_metrics_endpoint (url);
+  request->tls = server->tls;
+  client_address (connection, request->client_address, sizeof request->client_address);
   request->body = g_byte_array_new ();
   request->started_us = g_get_monotonic_time ();
   if (is_request_id (id))
@@ -328,9 +426,25 @@ access_cb (void *cls,
                                 "the body is larger than 4 MiB");
           return queue_answer (connection, request, &answer);
         }
+      /* A blob chunk is checked before its body is read and then streamed to disk, so HQ
+       * never holds a 4 MiB chunk in memory and refuses a wrong offset without reading it. */
+      if (strcmp (method, "PATCH") == 0 && g_str_has_prefix (url, "/api/v1/blobs/"))
+        {
+          g_autoptr (GError) error = NULL;
+          PGconn *conn = mend_hq_db_thread_conn (server->conninfo, &error);
+
+          if (!mend_hq_blob_patch_begin (conn, connection, request, &answer))
+            return queue_answer (connection, request, &answer);
+        }
       return MHD_YES;
     }
 
+  if (*upload_data_size > 0 && request->upload != NULL)
+    {
+      mend_hq_blob_patch_write (request->upload, upload_data, *upload_data_size);
+      *upload_data_size = 0;
+      return MHD_YES;
+    }
   if (*upload_data_size > 0)
     {
       /* A chunked body has no declared length: it is counted as it comes and dropped once it
@@ -363,6 +477,8 @@ request_completed_cb (void *cls,
 
   if (request == NULL)
     return;
+  mend_hq_metrics_request (request->endpoint, request->status,
+                           (g_get_monotonic_time () - request->started_us) / 1e6);
   /* One line per request, as key=value pairs a log collector can split without a parser. */
   g_message ("request_id=%s method=%s path=%s status=%u bytes_in=%u duration_ms=%.1f%s",
              request->request_id, request->method, request->path, request->status,
@@ -372,55 +488,124 @@ request_completed_cb (void *cls,
   *con_cls = NULL;
 }
 
+/* ADDR:PORT, an IPv6 address in brackets ([::1]:8080). */
 static gboolean
-parse_listen (const char *listen, struct sockaddr_in *out_addr, GError **error)
+parse_listen (const char *listen, struct sockaddr_storage *out_addr, GError **error)
 {
   const char *colon = strrchr (listen, ':');
   g_autofree char *host = NULL;
   guint64 port;
 
   memset (out_addr, 0, sizeof *out_addr);
-  out_addr->sin_family = AF_INET;
   if (colon == NULL || !g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &port, NULL))
     goto bad;
   host = g_strndup (listen, colon - listen);
-  if (inet_pton (AF_INET, host, &out_addr->sin_addr) != 1)
-    goto bad;
-  out_addr->sin_port = htons ((guint16)port);
+  if (host[0] == '[' && colon > listen + 1 && colon[-1] == ']')
+    {
+      struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)out_addr;
+
+      host[strlen (host) - 1] = '\0';
+      in6->sin6_family = AF_INET6;
+      in6->sin6_port = htons ((guint16)port);
+      if (inet_pton (AF_INET6, host + 1, &in6->sin6_addr) != 1)
+        goto bad;
+      return TRUE;
+    }
+  {
+    struct sockaddr_in *in = (struct sockaddr_in *)out_addr;
+
+    in->sin_family = AF_INET;
+    in->sin_port = htons ((guint16)port);
+    if (inet_pton (AF_INET, host, &in->sin_addr) != 1)
+      goto bad;
+  }
   return TRUE;
 
 bad:
   g_set_error (error, MEND_HQ_ERROR, MEND_HQ_ERROR_USAGE,
-               "--listen takes an IPv4 address and a port, like 127.0.0.1:8080, not %s", listen);
+               "--listen takes an address and a port, like 127.0.0.1:8080 or [::1]:8080, not %s",
+               listen);
   return FALSE;
 }
 
+/* The daemon's options; the strings stay owned by the caller until the daemon stops. */
+static struct MHD_Daemon *
+start_daemon (const MendHqServeOptions *options,
+              MendHqServer *server,
+              struct sockaddr_storage *addr,
+              const char *tls_cert,
+              const char *tls_key)
+{
+  struct MHD_OptionItem items[10];
+  unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+  int n = 0;
+
+  if (addr->ss_family == AF_INET6)
+    flags |= MHD_USE_IPv6;
+  if (tls_cert != NULL)
+    {
+      flags |= MHD_USE_TLS;
+      items[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)tls_cert };
+      items[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)tls_key };
+    }
+  items[n++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, addr };
+  items[n++] = (struct MHD_OptionItem){ MHD_OPTION_THREAD_POOL_SIZE, options->threads, NULL };
+  items[n++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)request_completed_cb,
+                                        server };
+  /* A client that stops sending (or reading) is cut off after this long, so a slow or stuck
+   * client holds a connection slot, never a worker: the pool's threads poll many
+   * connections each and only run a handler once a request's bytes have arrived. */
+  items[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, options->timeout_s, NULL };
+  /* Each connection's buffer, which bounds how much of a body one call of the handler gets:
+   * 256 KiB lets a 512 KiB blob chunk reach the disk in a few writes rather than dozens. */
+  items[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_MEMORY_LIMIT, 256 * 1024, NULL };
+  items[n++] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+  return MHD_start_daemon (flags, 0, NULL, NULL, access_cb, server, MHD_OPTION_ARRAY, items,
+                           MHD_OPTION_END);
+}
+
 int
-mend_hq_serve_main (const char *conninfo, const char *listen)
+mend_hq_serve_main (const MendHqServeOptions *options)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (PGconn) conn = NULL;
-  MendHqServer server = { (char *)conninfo };
-  struct sockaddr_in addr;
+  g_autofree char *tls_cert = NULL;
+  g_autofree char *tls_key = NULL;
+  MendHqServer server = { options->database, options->tls_cert != NULL, options->blobs };
+  struct sockaddr_storage addr;
   struct MHD_Daemon *daemon;
   const union MHD_DaemonInfo *info;
-  char host[INET_ADDRSTRLEN];
+  char host[INET6_ADDRSTRLEN];
+  gboolean v6;
   sigset_t signals;
   int signal_number = 0;
 
-  if (!parse_listen (listen, &addr, &error))
+  if (!parse_listen (options->listen, &addr, &error)
+      || !mend_hq_metrics_allow (options->metrics_allow, &error))
     {
       g_printerr ("mend-hq serve: %s\n", error->message);
       return 2;
     }
+  if (options->tls_cert != NULL
+      && (!g_file_get_contents (options->tls_cert, &tls_cert, NULL, &error)
+          || !g_file_get_contents (options->tls_key, &tls_key, NULL, &error)))
+    {
+      g_printerr ("mend-hq serve: %s\n", error->message);
+      return 1;
+    }
+  if (tls_cert != NULL && MHD_is_feature_supported (MHD_FEATURE_TLS) != MHD_YES)
+    {
+      g_printerr ("mend-hq serve: this libmicrohttpd was built without TLS\n");
+      return 1;
+    }
   /* The schema must be there and current before the first request; serve never migrates. */
-  conn = mend_hq_db_connect (conninfo, &error);
+  conn = mend_hq_db_connect (options->database, &error);
   if (conn == NULL)
     {
       g_printerr ("mend-hq serve: %s\n", error->message);
       return 1;
     }
-  if (mend_hq_db_schema_version (conn, &error) != 1)
+  if (mend_hq_db_schema_version (conn, &error) != mend_hq_db_latest_version ())
     {
       g_printerr ("mend-hq serve: the database is not initialised or is of another version%s%s;"
                   " run mend-hq admin init\n",
@@ -437,26 +622,36 @@ mend_hq_serve_main (const char *conninfo, const char *listen)
   pthread_sigmask (SIG_BLOCK, &signals, NULL);
   signal (SIGPIPE, SIG_IGN);
 
-  daemon = MHD_start_daemon (MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-                             access_cb, &server, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-                             MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)THREAD_POOL_SIZE,
-                             MHD_OPTION_NOTIFY_COMPLETED, request_completed_cb, &server,
-                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30, MHD_OPTION_END);
+  mend_hq_limits_init (options->device_rate, options->device_burst, options->enrol_rate);
+  if (options->blobs != NULL
+      && !mend_hq_blobs_start (options->blobs, options->partial_ttl_s, &error))
+    {
+      g_printerr ("mend-hq serve: %s\n", error->message);
+      return 1;
+    }
+  daemon = start_daemon (options, &server, &addr, tls_cert, tls_key);
   if (daemon == NULL)
     {
-      g_printerr ("mend-hq serve: cannot listen on %s\n", listen);
+      g_printerr ("mend-hq serve: cannot listen on %s\n", options->listen);
+      mend_hq_blobs_stop ();
       return 1;
     }
   info = MHD_get_daemon_info (daemon, MHD_DAEMON_INFO_BIND_PORT);
-  inet_ntop (AF_INET, &addr.sin_addr, host, sizeof host);
+  v6 = addr.ss_family == AF_INET6;
+  inet_ntop (addr.ss_family,
+             v6 ? (void *)&((struct sockaddr_in6 *)&addr)->sin6_addr
+                : (void *)&((struct sockaddr_in *)&addr)->sin_addr,
+             host, sizeof host);
   /* Tests read this line to learn the port the kernel picked for port 0. */
-  printf ("listening on %s:%u\n", host, (unsigned int)info->port);
+  printf ("listening on %s%s%s:%u\n", v6 ? "[" : "", host, v6 ? "]" : "", (unsigned int)info->port);
   fflush (stdout);
-  g_message ("event=started listen=%s:%u threads=%d", host, (unsigned int)info->port,
-             THREAD_POOL_SIZE);
+  g_message ("event=started listen=%s%s%s:%u threads=%d tls=%s blobs=%s", v6 ? "[" : "", host,
+             v6 ? "]" : "", (unsigned int)info->port, options->threads,
+             tls_cert != NULL ? "yes" : "no", options->blobs != NULL ? options->blobs : "none");
 
   sigwait (&signals, &signal_number);
   g_message ("event=stopping signal=%d", signal_number);
   MHD_stop_daemon (daemon);
+  mend_hq_blobs_stop ();
   return 0;
 }

@@ -145,12 +145,31 @@ start_server (MendTestHq *hq)
   g_autoptr (GError) error = NULL;
   g_autoptr (GDataInputStream) out = NULL;
   g_autofree char *line = NULL;
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", hq->port);
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   const char *prefix = "listening on 127.0.0.1:";
   guint64 port = 0;
 
-  hq->server
-      = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, g_getenv ("MEND_HQ"), "serve",
-                          "--database", hq->conninfo, "--listen", "127.0.0.1:0", NULL);
+  /* A restart listens on the port the first start was given, so clients need not know. */
+  g_ptr_array_add (argv, (char *)g_getenv ("MEND_HQ"));
+  g_ptr_array_add (argv, "serve");
+  g_ptr_array_add (argv, "--database");
+  g_ptr_array_add (argv, hq->conninfo);
+  g_ptr_array_add (argv, "--listen");
+  g_ptr_array_add (argv, listen);
+  g_ptr_array_add (argv, "--blobs");
+  g_ptr_array_add (argv, hq->blobs);
+  /* Tests enrol and push far faster than a device would: no rate limits unless a test asks
+   * for them in @serve_args (the last value of an option wins). */
+  g_ptr_array_add (argv, "--enrol-rate");
+  g_ptr_array_add (argv, "0");
+  g_ptr_array_add (argv, "--device-rate");
+  g_ptr_array_add (argv, "0");
+  for (guint i = 0; hq->serve_args != NULL && i < hq->serve_args->len; i++)
+    g_ptr_array_add (argv, g_ptr_array_index (hq->serve_args, i));
+  g_ptr_array_add (argv, NULL);
+  hq->server = g_subprocess_newv ((const char *const *)argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                                  &error);
   g_assert_no_error (error);
   reaper_add_pid (hq, g_subprocess_get_identifier (hq->server));
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (hq->server));
@@ -170,9 +189,25 @@ start_server (MendTestHq *hq)
 MendTestHq *
 mend_test_hq_start (void)
 {
+  return mend_test_hq_start_with (NULL);
+}
+
+/**
+ * mend_test_hq_start_with:
+ * @serve_args: (nullable): more options for `mend-hq serve`, NULL-terminated
+ *
+ * Returns: (transfer full): as mend_test_hq_start(), the server started with @serve_args too.
+ */
+MendTestHq *
+mend_test_hq_start_with (const char *const *serve_args)
+{
   g_autoptr (GError) error = NULL;
   MendTestHq *hq = g_new0 (MendTestHq, 1);
   const char *const init[] = { "init", NULL };
+
+  hq->serve_args = g_ptr_array_new_with_free_func (g_free);
+  for (; serve_args != NULL && *serve_args != NULL; serve_args++)
+    g_ptr_array_add (hq->serve_args, g_strdup (*serve_args));
 
   g_assert_nonnull (g_getenv ("MEND_HQ"));
   /* Under /tmp rather than the test's home: the socket path must stay under 100 bytes. */
@@ -187,11 +222,73 @@ mend_test_hq_start (void)
     }
   hq->reaper = start_reaper (hq->dir);
   hq->conninfo = g_strdup_printf ("host=%s port=" PG_PORT " dbname=mend user=mend", hq->dir);
+  hq->blobs = g_build_filename (hq->dir, "blobs", NULL);
 
   start_cluster (hq);
   g_free (mend_test_hq_admin (hq, init));
   start_server (hq);
   return hq;
+}
+
+/**
+ * mend_test_hq_spawn:
+ * @args: the words after `mend-hq serve`, NULL-terminated: nothing is added
+ * @out_port: (out): the port of its "listening on ADDR:PORT" line
+ *
+ * Starts another server (on this cluster, or not), which the reaper kills with the rest.
+ * Returns: (transfer full): the process, or NULL when it exited before listening (its exit
+ *   status then in @out_port as 0).
+ */
+GSubprocess *
+mend_test_hq_spawn (MendTestHq *hq, const char *const *args, guint16 *out_port)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GDataInputStream) out = NULL;
+  g_autoptr (GSubprocess) server = NULL;
+  g_autofree char *line = NULL;
+  const char *colon;
+  guint64 port = 0;
+
+  g_ptr_array_add (argv, (char *)g_getenv ("MEND_HQ"));
+  g_ptr_array_add (argv, "serve");
+  for (; *args != NULL; args++)
+    g_ptr_array_add (argv, (char *)*args);
+  g_ptr_array_add (argv, NULL);
+  server = g_subprocess_newv ((const char *const *)argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE,
+                              &error);
+  g_assert_no_error (error);
+  reaper_add_pid (hq, g_subprocess_get_identifier (server));
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+  g_assert_no_error (error);
+  *out_port = 0;
+  if (line == NULL)
+    return NULL;
+  g_assert_true (g_str_has_prefix (line, "listening on "));
+  colon = strrchr (line, ':');
+  g_assert_nonnull (colon);
+  g_assert_true (g_ascii_string_to_unsigned (colon + 1, 10, 1, 65535, &port, NULL));
+  *out_port = (guint16)port;
+  return g_steal_pointer (&server);
+}
+
+/**
+ * mend_test_hq_restart:
+ * @kill: SIGKILL, as a crash; otherwise SIGTERM, as an orderly stop
+ *
+ * Stops the server and starts it again on the same port, database and blob folder.
+ */
+void
+mend_test_hq_restart (MendTestHq *hq, gboolean kill)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_subprocess_send_signal (hq->server, kill ? SIGKILL : SIGTERM);
+  g_subprocess_wait (hq->server, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&hq->server);
+  start_server (hq);
 }
 
 /* Stops the server politely, then lets the reaper stop the cluster and remove the folder. */
@@ -215,6 +312,9 @@ mend_test_hq_stop (MendTestHq *hq)
   g_assert_no_error (error);
   g_clear_object (&hq->reaper);
   g_assert_false (g_file_test (hq->dir, G_FILE_TEST_EXISTS));
+  g_free (hq->blobs);
+  g_free (hq->cafile);
+  g_clear_pointer (&hq->serve_args, g_ptr_array_unref);
   g_free (hq->dir);
   g_free (hq->conninfo);
   g_free (hq);
@@ -322,6 +422,14 @@ header_cb (char *data, size_t size, size_t n, void *user_data)
     }
   else if (g_ascii_strncasecmp (line, "WWW-Authenticate:", 17) == 0)
     http->www_authenticate = TRUE;
+  if (strchr (line, ':') != NULL)
+    {
+      char *colon = strchr (line, ':');
+
+      *colon = '\0';
+      g_hash_table_insert (http->headers, g_ascii_strdown (line, -1),
+                           g_strdup (g_strstrip (colon + 1)));
+    }
   return size * n;
 }
 
@@ -339,8 +447,28 @@ mend_test_hq_request (MendTestHq *hq,
                       const void *body,
                       gsize length)
 {
+  return mend_test_hq_request_full (hq, method, path, token, content_type, body, length, NULL);
+}
+
+/**
+ * mend_test_hq_request_full:
+ * @headers: (nullable): more request headers ("Name: value"), NULL-terminated
+ *
+ * Returns: (transfer full): as mend_test_hq_request().
+ */
+MendTestHttp *
+mend_test_hq_request_full (MendTestHq *hq,
+                           const char *method,
+                           const char *path,
+                           const char *token,
+                           const char *content_type,
+                           const void *body,
+                           gsize length,
+                           const char *const *extra_headers)
+{
   MendTestHttp *http = g_new0 (MendTestHttp, 1);
-  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", hq->port, path);
+  g_autofree char *url = g_strdup_printf ("%s://127.0.0.1:%u%s",
+                                          hq->cafile != NULL ? "https" : "http", hq->port, path);
   g_autofree char *authorization = NULL;
   g_autofree char *type = NULL;
   struct curl_slist *headers = NULL;
@@ -348,6 +476,9 @@ mend_test_hq_request (MendTestHq *hq,
   CURLcode code;
 
   http->body = g_string_new (NULL);
+  http->headers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (; extra_headers != NULL && *extra_headers != NULL; extra_headers++)
+    headers = curl_slist_append (headers, *extra_headers);
   /* Small bodies go at once; a large one asks first ("100-continue"), so HQ can refuse it
    * before it is sent rather than cutting the upload off half way. */
   headers = curl_slist_append (headers, length > 1024 * 1024 ? "Expect: 100-continue" : "Expect:");
@@ -362,6 +493,10 @@ mend_test_hq_request (MendTestHq *hq,
       headers = curl_slist_append (headers, type);
     }
   curl_easy_setopt (curl, CURLOPT_URL, url);
+  /* Paths go as written, "../" included, so tests can send hostile ones. */
+  curl_easy_setopt (curl, CURLOPT_PATH_AS_IS, 1L);
+  if (hq->cafile != NULL)
+    curl_easy_setopt (curl, CURLOPT_CAINFO, hq->cafile);
   curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt (curl, CURLOPT_TIMEOUT, 60L);
   curl_easy_setopt (curl, CURLOPT_CUSTOMREQUEST, method);
@@ -386,10 +521,20 @@ mend_test_hq_request (MendTestHq *hq,
   return http;
 }
 
+/* The last value of the response header @name (any case), or NULL. */
+const char *
+mend_test_http_header (MendTestHttp *http, const char *name)
+{
+  g_autofree char *key = g_ascii_strdown (name, -1);
+
+  return g_hash_table_lookup (http->headers, key);
+}
+
 void
 mend_test_http_free (MendTestHttp *http)
 {
   g_string_free (http->body, TRUE);
+  g_clear_pointer (&http->headers, g_hash_table_unref);
   g_free (http->date);
   g_free (http->allow);
   g_free (http);

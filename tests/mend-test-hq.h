@@ -16,6 +16,9 @@ typedef struct
   guint16 port;   /* where mend-hq listens on 127.0.0.1 */
   GSubprocess *server;
   GSubprocess *reaper;
+  char *blobs;           /* the server's --blobs folder */
+  GPtrArray *serve_args; /* more words for `mend-hq serve`, kept for restarts */
+  char *cafile;          /* when set, requests go over https and trust this certificate */
 } MendTestHq;
 
 /* One HTTP exchange with the server. */
@@ -27,9 +30,13 @@ typedef struct
   char *date;  /* the last one */
   char *allow; /* the Allow header, or NULL */
   gboolean www_authenticate;
+  GHashTable *headers; /* lower-case name → the last value */
 } MendTestHttp;
 
 MendTestHq *mend_test_hq_start (void);
+MendTestHq *mend_test_hq_start_with (const char *const *serve_args);
+void mend_test_hq_restart (MendTestHq *hq, gboolean kill);
+GSubprocess *mend_test_hq_spawn (MendTestHq *hq, const char *const *args, guint16 *out_port);
 void mend_test_hq_stop (MendTestHq *hq);
 char *mend_test_hq_admin (MendTestHq *hq, const char *const *args);
 PGconn *mend_test_hq_connect (MendTestHq *hq);
@@ -43,6 +50,15 @@ MendTestHttp *mend_test_hq_request (MendTestHq *hq,
                                     const char *content_type,
                                     const void *body,
                                     gsize length);
+MendTestHttp *mend_test_hq_request_full (MendTestHq *hq,
+                                         const char *method,
+                                         const char *path,
+                                         const char *token,
+                                         const char *content_type,
+                                         const void *body,
+                                         gsize length,
+                                         const char *const *headers);
+const char *mend_test_http_header (MendTestHttp *http, const char *name);
 void mend_test_http_free (MendTestHttp *http);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MendTestHttp, mend_test_http_free)

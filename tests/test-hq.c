@@ -6,8 +6,10 @@
 #include <curl/curl.h>
 #include <string.h>
 
+#include "mend-pin.h"
 #include "mend-test-hq.h"
 #include "mend-test-wire.h"
+#include "mend-time.h"
 
 /* mend-hq end to end: a real PostgreSQL cluster, the real server on a loopback port, and
  * requests over HTTP with libcurl. One cluster serves every test; each test enrols devices of
@@ -475,6 +477,20 @@ test_auth (Fixture *f, gconstpointer data)
   assert_error (revoked, 401, "unauthorized");
   g_assert_true (revoked->www_authenticate);
   g_assert_cmpint (count_events (device), ==, 0);
+
+  /* Enrolled again with a new code of its team, the device gets a new token; the old one
+   * stays refused and the new one pushes. */
+  {
+    g_autofree char *again = enrol (device);
+    g_autoptr (MendTestHttp) old_token = post_json ("/api/v1/events", token, body);
+    g_autoptr (MendTestHttp) new_token = NULL;
+
+    assert_error (old_token, 401, "unauthorized");
+    g_assert_cmpstr (again, !=, token);
+    new_token = post_json ("/api/v1/events", again, body);
+    g_assert_cmpint (new_token->status, ==, 200);
+    g_assert_cmpint (count_events (device), >, 0);
+  }
 }
 
 static void
@@ -494,6 +510,37 @@ test_too_large (Fixture *f, gconstpointer data)
   g_assert_cmpint (count_events (device), ==, 0);
 }
 
+/* The fixture store's reference data, as the team's at HQ, so the events its devices push name
+ * sessions and people of their own team (HQ's rules at step 6). */
+static void
+load_fixture_reference (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) lists = mend_test_fixture_manifest (1, 2, mend_time_today_at (9, 0, 0));
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autofree char *hash = mend_pin_hash ("2468", &error);
+  g_autofree char *dir = g_dir_make_tmp ("mend-hq-reference-XXXXXX", &error);
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+  JsonArray *supervisors = json_object_get_array_member (lists, "supervisors");
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < json_array_get_length (supervisors); i++)
+    json_object_set_string_member (json_array_get_object_element (supervisors, i), "pin_hash",
+                                   hash);
+  json_node_set_object (node, lists);
+  text = json_to_string (node, FALSE);
+  path = g_build_filename (dir, "reference.json", NULL);
+  g_file_set_contents (path, text, -1, &error);
+  g_assert_no_error (error);
+  {
+    const char *const args[] = { "reference", "import", path, "--team", team, NULL };
+
+    g_free (mend_test_hq_admin (hq, args));
+  }
+  mend_test_remove_tree (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -504,6 +551,7 @@ main (int argc, char **argv)
   curl_global_init (CURL_GLOBAL_DEFAULT);
   hq = mend_test_hq_start ();
   team = mend_test_hq_admin (hq, add);
+  load_fixture_reference ();
 
   g_test_add_func ("/hq/healthz", test_healthz);
   g_test_add_func ("/hq/routes", test_routes);

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* What the files of the dashboard share: one page being answered, the HTML writer, the form
+ * decoder, staff sessions and CSRF, and the handlers of each page. */
+#pragma once
+
+#include "mend-hq-private.h"
+#include "mend-types.h"
+
+G_BEGIN_DECLS
+
+/* A failed login more than this many times in MEND_HQ_LOCKOUT_MINUTES, for one name or from
+ * one address, locks that name or address out until the window has passed. */
+#define MEND_HQ_LOCKOUT_FAILURES 5
+#define MEND_HQ_LOCKOUT_MINUTES  15
+
+/* A staff session ends this long after login, or after this long unused. */
+#define MEND_HQ_SESSION_HOURS     12
+#define MEND_HQ_SESSION_IDLE_MINS 120
+
+#define MEND_HQ_SESSION_COOKIE "mend_session"
+#define MEND_HQ_LOGIN_COOKIE   "mend_login"
+
+/* The staff member behind a request's session cookie. */
+typedef struct
+{
+  char *user_id;
+  char *name;
+  char *csrf_token;
+} MendHqStaff;
+
+/* One dashboard request as every page handler sees it. */
+typedef struct
+{
+  PGconn *conn;
+  struct MHD_Connection *connection;
+  const MendHqRequest *request;
+  MendHqAnswer *answer;
+  MendHqStaff staff;
+  gboolean tls;
+  GHashTable *form;  /* a POST's decoded fields, or NULL */
+  const char *blobs; /* the blob folder, or NULL when HQ has none */
+} MendHqPage;
+
+/* mend-hq-dashboard-html.c: every value shown goes through mend_hq_html_escape(). */
+void mend_hq_html_escape (GString *out, const char *text);
+void mend_hq_html (GString *out, const char *format, ...);
+GString *mend_hq_html_begin (const MendHqPage *page, const char *title);
+void mend_hq_html_finish (MendHqPage *page, GString *html, unsigned int status);
+void mend_hq_html_csrf_field (GString *out, const MendHqPage *page);
+void mend_hq_html_message_page (MendHqPage *page,
+                                unsigned int status,
+                                const char *title,
+                                const char *message);
+void mend_hq_page_redirect (MendHqPage *page, const char *location);
+void mend_hq_page_add_header (MendHqPage *page, const char *name, const char *value);
+char *mend_hq_format_minutes (gint64 minutes);
+char *mend_hq_format_time (gint64 utc_ms);
+
+/* mend-hq-dashboard-form.c */
+GHashTable *mend_hq_form_decode (const char *body, gsize length, GError **error);
+gboolean mend_hq_parse_date (const char *text, GDate *out_date);
+
+/* mend-hq-dashboard-auth.c */
+gboolean mend_hq_staff_from_cookie (MendHqPage *page);
+void mend_hq_staff_clear (MendHqStaff *staff);
+gboolean mend_hq_csrf_ok (const MendHqPage *page);
+void mend_hq_handle_login_form (MendHqPage *page, const char *message, unsigned int status);
+void mend_hq_handle_login (MendHqPage *page);
+void mend_hq_handle_logout (MendHqPage *page);
+
+/* The events that count, as a subquery: stored (not refused by a rule), not a void and not
+ * voided; `c` is the canonical event (session, participant, occurred_at, fix). */
+#define MEND_HQ_LIVE_EVENTS                                                                        \
+  "(SELECT e.id, e.kind, e.device, e.seq, e.payload,"                                              \
+  " convert_from (e.canonical, 'UTF8')::jsonb AS c FROM events e"                                  \
+  " WHERE e.status = 'stored' AND e.kind <> 'event.voided' AND NOT EXISTS"                         \
+  " (SELECT 1 FROM events v WHERE v.status = 'stored' AND v.kind = 'event.voided'"                 \
+  " AND v.payload ->> 'target' = e.id))"
+
+/* mend-hq-dashboard-ledger.c: attendance and hours, folded from the stored events. */
+typedef struct
+{
+  char *session_id;
+  char *participant_id;
+  gint64 session_starts_ms; /* 0 when the session is no longer in the reference data */
+  MendAttendanceState state;
+  gint64 arrived_ms;  /* check-out's arrival, else the check-in's time; 0 when neither */
+  gint64 finished_ms; /* 0 until checked out */
+  int penalty_minutes;
+  char *outcome;
+  char *outcome_label;
+  gboolean attended; /* the outcome code says the person attended */
+  int minutes_credited;
+  char *verdict; /* the check-in's geofence verdict and reason, or NULL */
+  char *reason;
+} MendHqVisit;
+
+typedef struct
+{
+  char *id;
+  char *team;
+  char *case_ref;
+  char *display_name;
+  gboolean restricted;
+  char *disposal_type;
+  gint64 disposal_ms; /* 0 when unknown */
+  int minutes_ordered;
+  int minutes_credited_before;
+  int minutes_credited; /* before Mend and through it */
+  int minutes_owed;
+  gint64 first_attended_ms; /* 0 until the person first attended */
+  GPtrArray *visits;        /* of MendHqVisit, borrowed from the ledger, oldest first */
+} MendHqPerson;
+
+typedef struct
+{
+  GPtrArray *visits;    /* of MendHqVisit */
+  GHashTable *sessions; /* session id → GPtrArray of its visits, borrowed */
+  GHashTable *people;   /* id → MendHqPerson */
+  GPtrArray *by_name;   /* of MendHqPerson, by case reference */
+} MendHqLedger;
+
+MendHqLedger *mend_hq_ledger_load (PGconn *conn, GError **error);
+void mend_hq_ledger_free (MendHqLedger *ledger);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MendHqLedger, mend_hq_ledger_free)
+const char *mend_hq_attendance_label (MendAttendanceState state);
+double mend_hq_person_hours_to_first (const MendHqPerson *person, gint64 now_ms);
+gint64 mend_hq_result_ms (PGresult *result, int row, int column);
+GPtrArray *mend_hq_ledger_session_visits (MendHqLedger *ledger, const char *session_id);
+
+/* mend-hq-dashboard-sessions.c: the date filter every list and export shares. */
+gboolean mend_hq_page_date_range (MendHqPage *page,
+                                  gint64 *out_from_ms,
+                                  gint64 *out_until_ms,
+                                  char **out_from,
+                                  char **out_to);
+void mend_hq_html_range_form (GString *html, const char *action, const char *from, const char *to);
+PGresult *mend_hq_sessions_in_range (PGconn *conn, gint64 from_ms, gint64 until_ms, GError **error);
+
+/* mend-hq-dashboard-photos.c */
+gboolean mend_hq_is_sha256 (const char *text);
+char *mend_hq_blob_path (const char *blobs, const char *sha256);
+
+/* mend-hq-dashboard-sessions.c, -session.c, -people.c, -devices.c, -csv.c, -photos.c */
+void mend_hq_handle_sessions (MendHqPage *page);
+void mend_hq_handle_session (MendHqPage *page);
+void mend_hq_handle_people (MendHqPage *page);
+void mend_hq_handle_devices (MendHqPage *page);
+void mend_hq_handle_device_revoke (MendHqPage *page);
+void mend_hq_handle_exports (MendHqPage *page);
+void mend_hq_handle_export (MendHqPage *page, const char *name);
+void mend_hq_handle_photo (MendHqPage *page, const char *sha256);
+
+/* mend-hq-dashboard-csv.c */
+void mend_hq_csv_field (GString *out, const char *value);
+void mend_hq_csv_row (GString *out, const char *const *values, int n_values);
+
+G_END_DECLS
