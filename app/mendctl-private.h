@@ -20,6 +20,11 @@ enum
   MENDCTL_EXIT_NO_GPSD = 4,
   /* `mendctl gps`, `photo capture`: the device is missing or failing */
   MENDCTL_EXIT_NO_DEVICE = 4,
+  /* `mendctl sync` (and `enrol`): something still waits for the network; HQ refused
+   * something (parked); the device must be enrolled again. */
+  MENDCTL_EXIT_WAITING = 5,
+  MENDCTL_EXIT_PARKED = 6,
+  MENDCTL_EXIT_REENROL = 7,
 };
 
 typedef struct
@@ -96,6 +101,15 @@ int mendctl_events (MendctlContext *ctx, int argc, char **argv);
 int mendctl_status (MendctlContext *ctx, int argc, char **argv);
 
 /* mendctl-export.c */
+
+/* mendctl-sync.c */
+int mendctl_enrol (MendctlContext *ctx, int argc, char **argv);
+int mendctl_sync (MendctlContext *ctx, int argc, char **argv);
+void mendctl_sync_status_json (MendStore *store, JsonBuilder *b);
+void mendctl_sync_status_text (MendStore *store);
+
+/* mendctl-retention.c */
+int mendctl_purge (MendctlContext *ctx, int argc, char **argv);
 
 /* mendctl-store.c */
 int mendctl_init (MendctlContext *ctx, int argc, char **argv);

@@ -386,6 +386,7 @@ mendctl_status (MendctlContext *ctx, int argc, char **argv)
               s->path, s->demo ? " (demo data)" : "", s->device_id, s->schema_version,
               s->n_sessions, s->n_participants, s->n_events, s->n_pending, s->n_parked,
               s->n_acknowledged, s->head_seq, s->head_hash);
+      mendctl_sync_status_text (ctx->store);
       return MENDCTL_EXIT_OK;
     }
 
@@ -404,6 +405,7 @@ mendctl_status (MendctlContext *ctx, int argc, char **argv)
   mendctl_builder_add_string (b, "head_hash", s->head_hash);
   mendctl_builder_add_int (b, "sessions", s->n_sessions);
   mendctl_builder_add_int (b, "participants", s->n_participants);
+  mendctl_sync_status_json (ctx->store, b);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   mendctl_print_json (root);

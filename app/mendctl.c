@@ -43,6 +43,11 @@ static const MendctlCommand commands[] = {
   { "photos", "[--session S] [--json]", "Photos taken", mendctl_photos },
   { "geofence", "SITE --lat LAT --lon LON [--accuracy M]", "Where a point is, for a site",
     mendctl_geofence },
+  { "enrol", "--hq URL --code CODE [--name N] [--ca-file F]", "Enrol this device with HQ",
+    mendctl_enrol },
+  { "sync", "[--json]", "One sync pass: push events, photos, pull reference data", mendctl_sync },
+  { "purge", "[--days N] [--dry-run] [--json]", "Purge what HQ has held for N days (default 7)",
+    mendctl_purge },
 };
 
 static void
@@ -68,7 +73,8 @@ print_help (FILE *out)
                 "session start or check-in outside the site's boundary, --reason TEXT.\n\n"
                 "Exit codes: 0 done, 1 refused by a rule, 2 usage, 3 store error;\n"
                 "gps: 3 no fix in time, 4 gpsd not reachable; photo: 1 not a usable image,\n"
-                "4 camera missing or failing.\n");
+                "4 camera missing or failing; sync: 5 something still waits (network),\n"
+                "6 HQ refused something, 7 the device must be enrolled again.\n");
 }
 
 MendStore *

@@ -81,6 +81,9 @@ void mend_store_open_photos (MendStore *self);
 void mend_store_settle_photo (MendStore *self, const char *sha256, gboolean recorded);
 void mend_store_close_photos (MendStore *self);
 
+/* mend-store-reference.c */
+gboolean mend_store_apply_lists (MendDb *db, JsonObject *manifest, GError **error);
+
 /* mend-store.c */
 gboolean mend_store_begin (MendDb *db, GError **error);
 gboolean mend_store_commit (MendDb *db, GError **error);

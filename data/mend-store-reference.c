@@ -277,6 +277,36 @@ apply_list (MendDb *db, const TableSpec *spec, JsonArray *list, GError **error)
 }
 
 /**
+ * mend_store_apply_lists:
+ * @db: the writer, inside a transaction the caller owns
+ *
+ * Upserts every list of @manifest; the caller commits, or rolls back on failure. Shared by
+ * mend_store_apply_reference() and the sync engine's manifest pull (mend-store-sync.c), which
+ * applies deletions and stores the cursor in the same transaction.
+ */
+gboolean
+mend_store_apply_lists (MendDb *db, JsonObject *manifest, GError **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (specs); i++)
+    {
+      JsonNode *list = json_object_get_member (manifest, specs[i].list);
+
+      if (list == NULL || JSON_NODE_HOLDS_NULL (list))
+        continue;
+      if (!JSON_NODE_HOLDS_ARRAY (list))
+        {
+          g_set_error (error, MEND_STORE_ERROR, MEND_STORE_ERROR_INVALID,
+                       "Reference data refused: “%s” must be a list; nothing was changed",
+                       specs[i].list);
+          return FALSE;
+        }
+      if (!apply_list (db, &specs[i], json_node_get_array (list), error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/**
  * mend_store_apply_reference:
  * @manifest: lists of reference rows by kind (data/README.md, "Manifest")
  *
@@ -296,27 +326,7 @@ mend_store_apply_reference (MendStore *self, JsonObject *manifest, GError **erro
   db = self->writer;
   if (!mend_store_begin (db, error))
     return FALSE;
-  for (guint i = 0; i < G_N_ELEMENTS (specs); i++)
-    {
-      JsonNode *list = json_object_get_member (manifest, specs[i].list);
-
-      if (list == NULL || JSON_NODE_HOLDS_NULL (list))
-        continue;
-      if (!JSON_NODE_HOLDS_ARRAY (list))
-        {
-          g_set_error (error, MEND_STORE_ERROR, MEND_STORE_ERROR_INVALID,
-                       "Reference data refused: “%s” must be a list; nothing was changed",
-                       specs[i].list);
-          mend_store_rollback (db);
-          return FALSE;
-        }
-      if (!apply_list (db, &specs[i], json_node_get_array (list), error))
-        {
-          mend_store_rollback (db);
-          return FALSE;
-        }
-    }
-  if (!mend_store_commit (db, error))
+  if (!mend_store_apply_lists (db, manifest, error) || !mend_store_commit (db, error))
     {
       mend_store_rollback (db);
       return FALSE;

@@ -36,7 +36,7 @@ typedef enum
 } MendStoreOpenFlags;
 
 /* The newest schema this code knows; the number of the last file in data/migrations/. */
-#define MEND_STORE_SCHEMA_VERSION 4
+#define MEND_STORE_SCHEMA_VERSION 6
 
 #define MEND_TYPE_STORE (mend_store_get_type ())
 
