@@ -161,7 +161,7 @@ mend_event_log_verify (MendDb *db, const char *device_id, gint64 *out_n_events, 
   stmt = mend_db_prepare (db,
                           "SELECT seq, id, kind, session_id, participant_id, supervisor_id, "
                           "recorded_at, occurred_at, payload, prev_hash, hash, " MEND_FIX_COLUMNS
-                          " FROM events ORDER BY seq",
+                          ", purged_at IS NOT NULL, sync_state FROM events ORDER BY seq",
                           error);
   if (stmt == NULL)
     goto failed;
@@ -206,8 +206,20 @@ mend_event_log_verify (MendDb *db, const char *device_id, gint64 *out_n_events, 
                         "its prev_hash is not the previous event's hash");
           goto failed;
         }
-      recomputed = mend_event_hash (expected_prev, &fields);
-      if (g_strcmp0 (recomputed, hash) != 0)
+      /* A purged event (mend-store-retention.c) no longer has the bytes its hash covers: it
+       * is taken by its stored hash, which the next event's prev_hash still pins. Only an
+       * event HQ acknowledged can have been purged. */
+      if (sqlite3_column_int (stmt, 22)
+          && g_strcmp0 (mend_stmt_text (stmt, 23), "acknowledged") != 0)
+        {
+          chain_broken (error, fields.seq, fields.id, "it is marked purged but HQ never had it");
+          goto failed;
+        }
+      if (sqlite3_column_int (stmt, 22))
+        recomputed = g_strdup (hash);
+      else
+        recomputed = mend_event_hash (expected_prev, &fields);
+      if (hash == NULL || g_strcmp0 (recomputed, hash) != 0)
         {
           chain_broken (error, fields.seq, fields.id,
                         "its contents do not match its hash (it was altered)");

@@ -904,7 +904,9 @@ mend_store_verify_photos (MendStore *self, gint64 *out_n_photos, GError **error)
 
   /* The list is read first, so the read transaction does not stay open while files are
    * hashed. */
-  stmt = mend_db_prepare (self->reader, "SELECT sha256, bytes FROM photos ORDER BY sha256", error);
+  stmt = mend_db_prepare (
+      self->reader, "SELECT sha256, bytes FROM photos WHERE purged_at IS NULL ORDER BY sha256",
+      error);
   if (stmt == NULL)
     return FALSE;
   photos = mend_db_collect (self->reader, stmt, stored_photo_from,
