@@ -27,6 +27,19 @@ void mend_bench_folder_print (const MendBenchFolder *folder);
 double mend_bench_now_ms (void);
 double mend_bench_percentile (GArray *samples_ms, double percent);
 
+/* A year of heavy use: start + 8 × (check-in, brief, check-out) + 34 tallies + end = 60
+ * events a session, one session a day, plus today's session (not started). */
+#define MEND_BENCH_HISTORY_DAYS    2500
+#define MEND_BENCH_HISTORY_PEOPLE  8
+#define MEND_BENCH_HISTORY_TALLIES 34
+#define MEND_BENCH_HISTORY_EVENTS_PER_SESSION                                                      \
+  (2 + 3 * MEND_BENCH_HISTORY_PEOPLE + MEND_BENCH_HISTORY_TALLIES)
+#define MEND_BENCH_HISTORY_EVENTS                                                                  \
+  ((gint64)MEND_BENCH_HISTORY_DAYS * MEND_BENCH_HISTORY_EVENTS_PER_SESSION)
+
+char *mend_bench_history_store (const char *dir, gboolean regenerate);
+void mend_bench_remove_store_files (const char *path);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MendBenchFolder, mend_bench_folder_free)
 
 G_END_DECLS

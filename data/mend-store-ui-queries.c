@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mend-store"
+
+#include "config.h"
+
+#include "mend-store-ui-queries.h"
+
+#include "mend-store-private.h"
+
+/* The reads behind the touch interface's Unlock, Correct and Sync pages. Like the rest of
+ * mend-store-query.c, each is one statement on the reader connection, so none waits for a
+ * write in progress. */
+
+void
+mend_supervisor_row_free (MendSupervisorRow *row)
+{
+  if (row == NULL)
+    return;
+  g_free (row->id);
+  g_free (row->name);
+  g_free (row);
+}
+
+void
+mend_history_row_free (MendHistoryRow *row)
+{
+  if (row == NULL)
+    return;
+  g_free (row->event_id);
+  g_free (row->session_id);
+  g_free (row->site_name);
+  g_free (row->outcome);
+  g_free (row->voided_by);
+  g_free (row);
+}
+
+static gpointer
+supervisor_from (MendStmt *stmt)
+{
+  MendSupervisorRow *row = g_new0 (MendSupervisorRow, 1);
+
+  row->id = mend_stmt_dup_text (stmt, 0);
+  row->name = mend_stmt_dup_text (stmt, 1);
+  row->has_pin = sqlite3_column_int (stmt, 2) != 0;
+  return row;
+}
+
+/**
+ * mend_store_list_supervisors:
+ *
+ * Returns: (transfer full) (element-type MendSupervisorRow): every supervisor, by name. The
+ *   PIN hash itself stays in the store (mend_store_dup_pin_hash()).
+ */
+GPtrArray *
+mend_store_list_supervisors (MendStore *self, GError **error)
+{
+  g_autoptr (MendStmt) stmt = NULL;
+
+  g_return_val_if_fail (MEND_IS_STORE (self), NULL);
+
+  stmt = mend_db_prepare (self->reader,
+                          "SELECT id, name, pin_hash IS NOT NULL FROM supervisors "
+                          "ORDER BY name, id",
+                          error);
+  if (stmt == NULL)
+    return NULL;
+  return mend_db_collect (self->reader, stmt, supervisor_from,
+                          (GDestroyNotify)mend_supervisor_row_free, error);
+}
+
+static gpointer
+history_from (MendStmt *stmt)
+{
+  MendHistoryRow *row = g_new0 (MendHistoryRow, 1);
+  MendEventKind kind = MEND_EVENT_N_KINDS;
+
+  row->event_id = mend_stmt_dup_text (stmt, 0);
+  mend_event_kind_from_string (mend_stmt_text (stmt, 1), &kind);
+  row->kind = kind;
+  row->session_id = mend_stmt_dup_text (stmt, 2);
+  row->site_name = mend_stmt_dup_text (stmt, 3);
+  row->occurred_at_ms = sqlite3_column_int64 (stmt, 4);
+  row->outcome = mend_stmt_dup_text (stmt, 5);
+  row->voided_by = mend_stmt_dup_text (stmt, 6);
+  return row;
+}
+
+/**
+ * mend_store_list_person_history:
+ * @participant_id: whose records
+ *
+ * Voids themselves are left out: a void names its target, which is listed as voided.
+ *
+ * Returns: (transfer full) (element-type MendHistoryRow): the person's records, newest first.
+ */
+GPtrArray *
+mend_store_list_person_history (MendStore *self, const char *participant_id, GError **error)
+{
+  g_autoptr (MendStmt) stmt = NULL;
+
+  g_return_val_if_fail (MEND_IS_STORE (self), NULL);
+  g_return_val_if_fail (participant_id != NULL, NULL);
+
+  stmt = mend_db_prepare (self->reader,
+                          "SELECT e.id, e.kind, e.session_id, t.name, e.occurred_at, "
+                          "  CASE WHEN e.kind = 'attendance.checked_out' "
+                          "    THEN json_extract(e.payload, '$.outcome') END, v.voided_by "
+                          "FROM events e LEFT JOIN sessions s ON s.id = e.session_id "
+                          "LEFT JOIN sites t ON t.id = s.site_id "
+                          "LEFT JOIN voided_events v ON v.event_id = e.id "
+                          "WHERE e.participant_id = ?1 AND e.kind != 'event.voided' "
+                          "ORDER BY e.seq DESC",
+                          error);
+  if (stmt == NULL)
+    return NULL;
+  mend_stmt_bind_text (stmt, 1, participant_id);
+  return mend_db_collect (self->reader, stmt, history_from, (GDestroyNotify)mend_history_row_free,
+                          error);
+}
+
+/**
+ * mend_store_get_backlog:
+ * @out_backlog: (out): what waits to go
+ *
+ * Returns: whether the counts could be read.
+ */
+gboolean
+mend_store_get_backlog (MendStore *self, MendBacklog *out_backlog, GError **error)
+{
+  g_autoptr (MendStmt) stmt = NULL;
+
+  g_return_val_if_fail (MEND_IS_STORE (self), FALSE);
+  g_return_val_if_fail (out_backlog != NULL, FALSE);
+
+  stmt = mend_db_prepare (
+      self->reader,
+      "SELECT (SELECT count(*) FROM events WHERE sync_state = 'pending'), "
+      "  (SELECT count(*) FROM events WHERE sync_state = 'parked'), "
+      "  (SELECT coalesce(sum(length(CAST(payload AS BLOB))), 0) FROM events "
+      "   WHERE sync_state = 'pending'), "
+      "  (SELECT count(*) FROM photos WHERE uploaded = 0), "
+      "  (SELECT coalesce(sum(bytes - min(uploaded_offset, bytes)), 0) FROM photos "
+      "   WHERE uploaded = 0)",
+      error);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return mend_db_set_error (self->reader, sqlite3_errcode (self->reader->handle), error,
+                              "Could not count what waits to sync");
+  out_backlog->events_pending = sqlite3_column_int64 (stmt, 0);
+  out_backlog->events_parked = sqlite3_column_int64 (stmt, 1);
+  out_backlog->event_bytes_pending = sqlite3_column_int64 (stmt, 2);
+  out_backlog->photos_pending = sqlite3_column_int64 (stmt, 3);
+  out_backlog->photo_bytes_pending = sqlite3_column_int64 (stmt, 4);
+  return TRUE;
+}

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mend-ui"
+
+#include "config.h"
+
+#include "mend-application.h"
+
+#include <glib/gi18n.h>
+
+#include "mend-gps-source.h"
+#include "mend-recorder.h"
+#include "mend-store-sync-status.h"
+#include "mend-store.h"
+#include "mend-window.h"
+
+struct _MendApplication
+{
+  AdwApplication parent_instance;
+
+  char *db_path;
+  gboolean no_gps;
+  MendStore *store;
+  GSettings *settings;
+  MendRecorder *recorder;
+  MendSyncStatus *sync_status;
+};
+
+G_DEFINE_FINAL_TYPE (MendApplication, mend_application, ADW_TYPE_APPLICATION)
+
+static const GOptionEntry option_entries[] = {
+  { "db", 0, 0, G_OPTION_ARG_FILENAME, NULL, N_ ("The store to open (default: the user's own)"),
+    N_ ("PATH") },
+  { "no-gps", 0, 0, G_OPTION_ARG_NONE, NULL, N_ ("Do not ask gpsd; records say GPS was off"),
+    NULL },
+  { NULL },
+};
+
+static int
+mend_application_handle_local_options (GApplication *app, GVariantDict *options)
+{
+  MendApplication *self = MEND_APPLICATION (app);
+  g_autofree char *db = NULL;
+
+  if (g_variant_dict_lookup (options, "db", "^ay", &db))
+    {
+      /* Relative to where mend was started, not to wherever the primary instance runs. */
+      g_free (self->db_path);
+      self->db_path = g_canonicalize_filename (db, NULL);
+    }
+  self->no_gps = g_variant_dict_contains (options, "no-gps");
+
+  /* The store opens here, before any window, so a store that cannot be opened ends `mend`
+   * with a message and a failing exit status. */
+  {
+    g_autoptr (GError) error = NULL;
+    g_autofree char *path = self->db_path ? g_strdup (self->db_path) : mend_store_default_path ();
+
+    self->store = mend_store_open (path, MEND_STORE_OPEN_DEFAULT, &error);
+    if (self->store == NULL)
+      {
+        g_printerr (_ ("mend: could not open the store %s: %s\n"), path, error->message);
+        return 1;
+      }
+  }
+  return -1;
+}
+
+static void
+open_services (MendApplication *self)
+{
+  g_autoptr (MendGpsSource) gps = NULL;
+
+  if (!self->no_gps)
+    {
+      g_autoptr (GError) gps_error = NULL;
+
+      gps = mend_gps_source_new_for_settings (self->settings, &gps_error);
+      /* A bad gpsd address is not a reason to refuse to start: records then say why there
+       * was no fix, and the address can be fixed in Settings. */
+      if (gps == NULL)
+        g_warning ("GPS is off: %s", gps_error->message);
+      else
+        mend_gps_source_start (gps);
+    }
+  self->recorder = mend_recorder_new (self->store, gps);
+  self->sync_status = mend_store_sync_status_new (self->recorder);
+}
+
+static void
+mend_application_activate (GApplication *app)
+{
+  MendApplication *self = MEND_APPLICATION (app);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
+
+  if (window == NULL)
+    {
+      if (self->recorder == NULL)
+        open_services (self);
+      window = GTK_WINDOW (mend_window_new (GTK_APPLICATION (app), self->recorder,
+                                            self->sync_status, self->settings));
+    }
+  gtk_window_present (window);
+}
+
+static void
+about_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GtkApplication *app = user_data;
+  static const char *developers[] = { "The Mend contributors", NULL };
+
+  adw_show_about_window (gtk_application_get_active_window (app), "application-name", _ ("Mend"),
+                         "application-icon", MEND_APPLICATION_ID, "version", PACKAGE_VERSION,
+                         "comments", _ ("Supervising reparative work on site, offline first."),
+                         "license-type", GTK_LICENSE_GPL_3_0, "developers", developers, NULL);
+}
+
+static void
+lock_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+
+  if (MEND_IS_WINDOW (window))
+    mend_window_lock (MEND_WINDOW (window));
+}
+
+static void
+quit_action (GSimpleAction *action, GVariant *param, gpointer user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static const GActionEntry app_actions[] = {
+  { "about", about_action, NULL, NULL, NULL },
+  { "lock", lock_action, NULL, NULL, NULL },
+  { "quit", quit_action, NULL, NULL, NULL },
+};
+
+static void
+mend_application_startup (GApplication *app)
+{
+  static const char *lock_accels[] = { "<Control>l", NULL };
+  static const char *quit_accels[] = { "<Control>q", NULL };
+
+  G_APPLICATION_CLASS (mend_application_parent_class)->startup (app);
+  g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions, G_N_ELEMENTS (app_actions),
+                                   app);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.lock", lock_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
+  MEND_APPLICATION (app)->settings = g_settings_new (MEND_APPLICATION_ID);
+}
+
+static void
+mend_application_shutdown (GApplication *app)
+{
+  MendApplication *self = MEND_APPLICATION (app);
+
+  G_APPLICATION_CLASS (mend_application_parent_class)->shutdown (app);
+  /* The store closes here, after the window: pending writes finish on its worker first. */
+  g_clear_object (&self->sync_status);
+  g_clear_object (&self->recorder);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->store);
+}
+
+static void
+mend_application_finalize (GObject *object)
+{
+  MendApplication *self = MEND_APPLICATION (object);
+
+  g_free (self->db_path);
+  g_clear_object (&self->sync_status);
+  g_clear_object (&self->recorder);
+  g_clear_object (&self->settings);
+  g_clear_object (&self->store);
+  G_OBJECT_CLASS (mend_application_parent_class)->finalize (object);
+}
+
+static void
+mend_application_class_init (MendApplicationClass *klass)
+{
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = mend_application_finalize;
+  app_class->handle_local_options = mend_application_handle_local_options;
+  app_class->activate = mend_application_activate;
+  app_class->startup = mend_application_startup;
+  app_class->shutdown = mend_application_shutdown;
+}
+
+static void
+mend_application_init (MendApplication *self)
+{
+  g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+}
+
+MendApplication *
+mend_application_new (void)
+{
+  /* NON_UNIQUE: each `mend --db PATH` is its own instance on its own store (tests and
+   * benchmarks start several); a second window on the same store would be a second writer. */
+  return g_object_new (MEND_TYPE_APPLICATION, "application-id", MEND_APPLICATION_ID, "flags",
+                       G_APPLICATION_NON_UNIQUE, "resource-base-path", "/org/mendapp/Mend", NULL);
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "mend-recorder.h"
+#include "mend-sync-status.h"
+
+G_BEGIN_DECLS
+
+#define MEND_TYPE_WINDOW (mend_window_get_type ())
+
+G_DECLARE_FINAL_TYPE (MendWindow, mend_window, MEND, WINDOW, AdwApplicationWindow)
+
+/* @app: (nullable): tests make windows without an application. */
+MendWindow *mend_window_new (GtkApplication *app,
+                             MendRecorder *recorder,
+                             MendSyncStatus *sync_status,
+                             GSettings *settings);
+gboolean mend_window_get_locked (MendWindow *self);
+void mend_window_lock (MendWindow *self);
+void mend_window_check_idle (MendWindow *self, gint64 now_us);
+/* The page shown in the main area: "today", "session", "check-out", "correct", "sync",
+ * "settings", or "unlock" while locked. */
+const char *mend_window_get_visible_page (MendWindow *self);
+GtkWidget *mend_window_get_page (MendWindow *self, const char *name);
+
+G_END_DECLS

@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "mend-ui"
+
+#include "config.h"
+
+#include "mend-unlock-page.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "mend-pin.h"
+#include "mend-store-ui-queries.h"
+#include "mend-ui-util.h"
+
+struct _MendUnlockPage
+{
+  GtkWidget parent_instance;
+
+  MendRecorder *recorder;
+  GCancellable *cancellable;
+  char *supervisor_id;
+  char *supervisor_name;
+  GString *pin;
+  guint failures;
+  gint64 wait_until_us;
+  guint wait_source;
+  gboolean busy;
+
+  GtkStack *stack;
+  GtkBox *people_box;
+  GtkLabel *people_message;
+  GtkLabel *who_label;
+  GtkLabel *dots_label;
+  GtkLabel *message_label;
+  GtkGrid *keypad;
+};
+
+G_DEFINE_FINAL_TYPE (MendUnlockPage, mend_unlock_page, GTK_TYPE_WIDGET)
+
+enum
+{
+  UNLOCKED,
+  N_SIGNALS,
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+update_actions (MendUnlockPage *self)
+{
+  gboolean can_type = !self->busy && self->wait_source == 0;
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "unlock.key",
+                                 can_type && self->pin->len < MEND_UNLOCK_PIN_MAX);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "unlock.erase", can_type && self->pin->len > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "unlock.submit",
+                                 can_type && self->pin->len > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "unlock.change", !self->busy);
+}
+
+static void
+update_dots (MendUnlockPage *self)
+{
+  g_autoptr (GString) dots = g_string_new (NULL);
+  g_autofree char *description = NULL;
+
+  for (gsize i = 0; i < self->pin->len; i++)
+    g_string_append (dots, "● ");
+  gtk_label_set_label (self->dots_label, self->pin->len ? dots->str : " ");
+  description = g_strdup_printf (
+      g_dngettext (GETTEXT_PACKAGE, "%u digit entered", "%u digits entered", self->pin->len),
+      (guint)self->pin->len);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->dots_label),
+                                  GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, description, -1);
+  update_actions (self);
+}
+
+static void
+set_message (MendUnlockPage *self, const char *message)
+{
+  gtk_label_set_label (self->message_label, message ? message : " ");
+}
+
+static void
+clear_pin (MendUnlockPage *self)
+{
+  /* Overwritten before it is dropped, so the PIN does not linger in freed memory. */
+  memset (self->pin->str, 0, self->pin->len);
+  g_string_truncate (self->pin, 0);
+  update_dots (self);
+}
+
+static void
+people_clear (MendUnlockPage *self)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->people_box))) != NULL)
+    gtk_box_remove (self->people_box, child);
+}
+
+static void
+load_people (MendUnlockPage *self)
+{
+  g_autoptr (GPtrArray) rows = NULL;
+  g_autoptr (GError) error = NULL;
+
+  people_clear (self);
+  gtk_widget_set_visible (GTK_WIDGET (self->people_message), FALSE);
+  if (self->recorder == NULL)
+    return;
+
+  rows = mend_store_list_supervisors (mend_recorder_get_store (self->recorder), &error);
+  if (rows == NULL)
+    {
+      g_autofree char *message = mend_ui_error_message (error);
+
+      gtk_label_set_label (self->people_message, message);
+      gtk_widget_set_visible (GTK_WIDGET (self->people_message), TRUE);
+      return;
+    }
+  if (rows->len == 0)
+    {
+      gtk_label_set_label (self->people_message,
+                           _ ("No supervisors are on this device yet. Sync with HQ at the depot, "
+                              "or load the demo with “mendctl demo”."));
+      gtk_widget_set_visible (GTK_WIDGET (self->people_message), TRUE);
+      return;
+    }
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const MendSupervisorRow *row = g_ptr_array_index (rows, i);
+      GtkWidget *button = gtk_button_new_with_label (row->name);
+
+      gtk_widget_add_css_class (button, "pill");
+      gtk_widget_add_css_class (button, "mend-big");
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "unlock.pick");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", row->id);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      row->name, -1);
+      gtk_widget_set_sensitive (button, row->has_pin);
+      gtk_box_append (self->people_box, button);
+    }
+}
+
+void
+mend_unlock_page_reset (MendUnlockPage *self)
+{
+  g_return_if_fail (MEND_IS_UNLOCK_PAGE (self));
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->busy = FALSE;
+  g_clear_pointer (&self->supervisor_id, g_free);
+  g_clear_pointer (&self->supervisor_name, g_free);
+  clear_pin (self);
+  set_message (self, NULL);
+  load_people (self);
+  gtk_stack_set_visible_child_name (self->stack, "people");
+}
+
+void
+mend_unlock_page_set_recorder (MendUnlockPage *self, MendRecorder *recorder)
+{
+  g_return_if_fail (MEND_IS_UNLOCK_PAGE (self));
+
+  g_set_object (&self->recorder, recorder);
+  mend_unlock_page_reset (self);
+}
+
+guint
+mend_unlock_page_get_failures (MendUnlockPage *self)
+{
+  g_return_val_if_fail (MEND_IS_UNLOCK_PAGE (self), 0);
+  return self->failures;
+}
+
+guint
+mend_unlock_page_get_wait_seconds (MendUnlockPage *self)
+{
+  gint64 left;
+
+  g_return_val_if_fail (MEND_IS_UNLOCK_PAGE (self), 0);
+  if (self->wait_source == 0)
+    return 0;
+  left = self->wait_until_us - g_get_monotonic_time ();
+  return left > 0 ? (guint)((left + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC) : 1;
+}
+
+gboolean
+mend_unlock_page_get_busy (MendUnlockPage *self)
+{
+  g_return_val_if_fail (MEND_IS_UNLOCK_PAGE (self), FALSE);
+  return self->busy;
+}
+
+guint
+mend_unlock_page_get_pin_length (MendUnlockPage *self)
+{
+  g_return_val_if_fail (MEND_IS_UNLOCK_PAGE (self), 0);
+  return (guint)self->pin->len;
+}
+
+static void
+show_wait (MendUnlockPage *self)
+{
+  g_autofree char *message = NULL;
+  guint seconds = mend_unlock_page_get_wait_seconds (self);
+
+  message
+      = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Wrong PIN. Too many tries: wait %u second.",
+                                      "Wrong PIN. Too many tries: wait %u seconds.", seconds),
+                         seconds);
+  set_message (self, message);
+}
+
+static gboolean
+wait_tick_cb (gpointer user_data)
+{
+  MendUnlockPage *self = user_data;
+
+  if (g_get_monotonic_time () < self->wait_until_us)
+    {
+      show_wait (self);
+      return G_SOURCE_CONTINUE;
+    }
+  self->wait_source = 0;
+  set_message (self, _ ("Type your PIN again."));
+  update_actions (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* From the third wrong PIN on, each one doubles the wait, so guessing a four-digit PIN takes
+ * days rather than minutes. */
+static void
+count_failure (MendUnlockPage *self)
+{
+  guint over;
+  guint wait_s;
+
+  self->failures++;
+  if (self->failures <= MEND_UNLOCK_FREE_TRIES)
+    {
+      set_message (self, _ ("Wrong PIN. Try again."));
+      return;
+    }
+  over = MIN (self->failures - MEND_UNLOCK_FREE_TRIES - 1, 16);
+  wait_s = MIN ((guint)MEND_UNLOCK_WAIT_BASE_S << over, (guint)MEND_UNLOCK_WAIT_MAX_S);
+  self->wait_until_us = g_get_monotonic_time () + (gint64)wait_s * G_USEC_PER_SEC;
+  g_clear_handle_id (&self->wait_source, g_source_remove);
+  self->wait_source = g_timeout_add_seconds (1, wait_tick_cb, self);
+  show_wait (self);
+}
+
+typedef struct
+{
+  char *hash;
+  char *pin;
+} VerifyData;
+
+static void
+verify_data_free (VerifyData *data)
+{
+  g_free (data->hash);
+  if (data->pin != NULL)
+    memset (data->pin, 0, strlen (data->pin));
+  g_free (data->pin);
+  g_free (data);
+}
+
+static void
+verify_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  VerifyData *data = task_data;
+
+  g_task_return_boolean (task, mend_pin_verify (data->hash, data->pin));
+}
+
+static void
+verify_cb (GObject *object, GAsyncResult *result, gpointer user_data)
+{
+  MendUnlockPage *self = MEND_UNLOCK_PAGE (object);
+  g_autoptr (GError) error = NULL;
+  gboolean ok = g_task_propagate_boolean (G_TASK (result), &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  self->busy = FALSE;
+  clear_pin (self);
+  if (!ok)
+    {
+      count_failure (self);
+      update_actions (self);
+      return;
+    }
+  self->failures = 0;
+  set_message (self, NULL);
+  g_signal_emit (self, signals[UNLOCKED], 0, self->supervisor_id, self->supervisor_name);
+}
+
+static void
+pick_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  MendUnlockPage *self = MEND_UNLOCK_PAGE (widget);
+  g_autoptr (GPtrArray) rows = NULL;
+  const char *id = g_variant_get_string (param, NULL);
+  g_autofree char *who = NULL;
+
+  rows = mend_store_list_supervisors (mend_recorder_get_store (self->recorder), NULL);
+  for (guint i = 0; rows != NULL && i < rows->len; i++)
+    {
+      const MendSupervisorRow *row = g_ptr_array_index (rows, i);
+
+      if (g_str_equal (row->id, id))
+        {
+          g_free (self->supervisor_id);
+          g_free (self->supervisor_name);
+          self->supervisor_id = g_strdup (row->id);
+          self->supervisor_name = g_strdup (row->name);
+        }
+    }
+  if (self->supervisor_id == NULL || !g_str_equal (self->supervisor_id, id))
+    return;
+  /* Translators: above the PIN keypad. */
+  who = g_strdup_printf (_ ("PIN for %s"), self->supervisor_name);
+  gtk_label_set_label (self->who_label, who);
+  clear_pin (self);
+  if (self->wait_source != 0)
+    show_wait (self);
+  else
+    set_message (self, NULL);
+  gtk_stack_set_visible_child_name (self->stack, "pin");
+}
+
+static void
+key_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  MendUnlockPage *self = MEND_UNLOCK_PAGE (widget);
+  const char *digit = g_variant_get_string (param, NULL);
+
+  if (strlen (digit) != 1 || !g_ascii_isdigit (digit[0]) || self->pin->len >= MEND_UNLOCK_PIN_MAX)
+    return;
+  g_string_append_c (self->pin, digit[0]);
+  update_dots (self);
+}
+
+static void
+erase_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  MendUnlockPage *self = MEND_UNLOCK_PAGE (widget);
+
+  if (self->pin->len > 0)
+    {
+      self->pin->str[self->pin->len - 1] = '\0';
+      g_string_truncate (self->pin, self->pin->len - 1);
+    }
+  update_dots (self);
+}
+
+static void
+submit_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  MendUnlockPage *self = MEND_UNLOCK_PAGE (widget);
+  g_autoptr (GTask) task = NULL;
+  g_autoptr (GError) error = NULL;
+  VerifyData *data;
+  char *hash;
+
+  if (self->supervisor_id == NULL || self->pin->len == 0 || self->busy || self->wait_source != 0)
+    return;
+  hash = mend_store_dup_pin_hash (mend_recorder_get_store (self->recorder), self->supervisor_id,
+                                  &error);
+  if (hash == NULL)
+    {
+      g_autofree char *message = mend_ui_error_message (error);
+      set_message (self, message);
+      return;
+    }
+  data = g_new0 (VerifyData, 1);
+  data->hash = hash;
+  data->pin = g_strndup (self->pin->str, self->pin->len);
+  self->busy = TRUE;
+  set_message (self, _ ("Checking…"));
+  update_actions (self);
+
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  task = g_task_new (self, self->cancellable, verify_cb, NULL);
+  g_task_set_source_tag (task, submit_action);
+  g_task_set_task_data (task, data, (GDestroyNotify)verify_data_free);
+  g_task_run_in_thread (task, verify_thread);
+}
+
+static void
+change_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  mend_unlock_page_reset (MEND_UNLOCK_PAGE (widget));
+}
+
+static GtkWidget *
+key_button (const char *label, const char *accessible, const char *action, const char *target)
+{
+  GtkWidget *button = gtk_button_new_with_label (label);
+
+  gtk_widget_add_css_class (button, "mend-key");
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
+  if (target != NULL)
+    gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", target);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  accessible, -1);
+  return button;
+}
+
+static void
+build_keypad (MendUnlockPage *self)
+{
+  GtkWidget *button;
+
+  for (int i = 1; i <= 9; i++)
+    {
+      char digit[2] = { (char)('0' + i), '\0' };
+
+      gtk_grid_attach (self->keypad, key_button (digit, digit, "unlock.key", digit), (i - 1) % 3,
+                       (i - 1) / 3, 1, 1);
+    }
+  button = key_button ("⌫", _ ("Delete last digit"), "unlock.erase", NULL);
+  gtk_grid_attach (self->keypad, button, 0, 3, 1, 1);
+  gtk_grid_attach (self->keypad, key_button ("0", "0", "unlock.key", "0"), 1, 3, 1, 1);
+  button = key_button (_ ("OK"), _ ("Unlock"), "unlock.submit", NULL);
+  gtk_widget_add_css_class (button, "suggested-action");
+  gtk_grid_attach (self->keypad, button, 2, 3, 1, 1);
+}
+
+static void
+mend_unlock_page_dispose (GObject *object)
+{
+  MendUnlockPage *self = MEND_UNLOCK_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->wait_source, g_source_remove);
+  gtk_widget_dispose_template (GTK_WIDGET (self), MEND_TYPE_UNLOCK_PAGE);
+  mend_ui_unparent_children (GTK_WIDGET (self));
+  g_clear_object (&self->recorder);
+  G_OBJECT_CLASS (mend_unlock_page_parent_class)->dispose (object);
+}
+
+static void
+mend_unlock_page_finalize (GObject *object)
+{
+  MendUnlockPage *self = MEND_UNLOCK_PAGE (object);
+
+  memset (self->pin->str, 0, self->pin->len);
+  g_string_free (self->pin, TRUE);
+  g_free (self->supervisor_id);
+  g_free (self->supervisor_name);
+  G_OBJECT_CLASS (mend_unlock_page_parent_class)->finalize (object);
+}
+
+static void
+mend_unlock_page_class_init (MendUnlockPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = mend_unlock_page_dispose;
+  object_class->finalize = mend_unlock_page_finalize;
+
+  /* (const char *supervisor_id, const char *name): the PIN was right. */
+  signals[UNLOCKED] = g_signal_new ("unlocked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                    NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+
+  gtk_widget_class_set_template_from_resource (
+      widget_class, "/org/mendapp/Mend/pages/unlock/mend-unlock-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, MendUnlockPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, MendUnlockPage, people_box);
+  gtk_widget_class_bind_template_child (widget_class, MendUnlockPage, people_message);
+  gtk_widget_class_bind_template_child (widget_class, MendUnlockPage, who_label);
+  gtk_widget_class_bind_template_child (widget_class, MendUnlockPage, dots_label);
+  gtk_widget_class_bind_template_child (widget_class, MendUnlockPage, message_label);
+  gtk_widget_class_bind_template_child (widget_class, MendUnlockPage, keypad);
+
+  gtk_widget_class_install_action (widget_class, "unlock.pick", "s", pick_action);
+  gtk_widget_class_install_action (widget_class, "unlock.key", "s", key_action);
+  gtk_widget_class_install_action (widget_class, "unlock.erase", NULL, erase_action);
+  gtk_widget_class_install_action (widget_class, "unlock.submit", NULL, submit_action);
+  gtk_widget_class_install_action (widget_class, "unlock.change", NULL, change_action);
+  gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
+}
+
+static void
+mend_unlock_page_init (MendUnlockPage *self)
+{
+  self->pin = g_string_new (NULL);
+  gtk_widget_init_template (GTK_WIDGET (self));
+  build_keypad (self);
+  update_dots (self);
+}

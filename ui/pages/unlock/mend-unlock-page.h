@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Unlock: choose your name, type your PIN. Wrong PINs are counted, and from the third on each
+ * one makes the keypad wait longer before the next try. */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "mend-recorder.h"
+
+G_BEGIN_DECLS
+
+/* Wrong PINs allowed before the keypad waits; the wait doubles from BASE up to MAX. */
+#define MEND_UNLOCK_FREE_TRIES  2
+#define MEND_UNLOCK_WAIT_BASE_S 5
+#define MEND_UNLOCK_WAIT_MAX_S  300
+#define MEND_UNLOCK_PIN_MAX     12
+
+#define MEND_TYPE_UNLOCK_PAGE (mend_unlock_page_get_type ())
+
+G_DECLARE_FINAL_TYPE (MendUnlockPage, mend_unlock_page, MEND, UNLOCK_PAGE, GtkWidget)
+
+void mend_unlock_page_set_recorder (MendUnlockPage *self, MendRecorder *recorder);
+/* Back to the list of names, the PIN cleared; wrong tries stay counted. */
+void mend_unlock_page_reset (MendUnlockPage *self);
+guint mend_unlock_page_get_failures (MendUnlockPage *self);
+/* Seconds until the keypad takes another PIN; 0 when it takes one now. */
+guint mend_unlock_page_get_wait_seconds (MendUnlockPage *self);
+/* Whether a PIN is being checked (the check is slow on purpose, so it runs off the main
+ * thread). */
+gboolean mend_unlock_page_get_busy (MendUnlockPage *self);
+guint mend_unlock_page_get_pin_length (MendUnlockPage *self);
+
+G_END_DECLS
