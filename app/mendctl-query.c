@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "mend-storage-check.h"
 #include "mend-time.h"
 #include "mendctl-private.h"
 
@@ -362,6 +363,8 @@ mendctl_status (MendctlContext *ctx, int argc, char **argv)
   g_autoptr (MendStatus) s = NULL;
   g_autoptr (JsonBuilder) b = NULL;
   g_autoptr (JsonNode) root = NULL;
+  g_autofree char *storage_detail = NULL;
+  MendStorageVerdict storage;
   GError *error = NULL;
   gboolean json = FALSE;
   int status;
@@ -372,6 +375,11 @@ mendctl_status (MendctlContext *ctx, int argc, char **argv)
   if (mendctl_open_store (ctx, &error) == NULL
       || (s = mend_store_get_status (ctx->store, &error)) == NULL)
     return mendctl_fail (error);
+  {
+    g_autofree char *folder = g_path_get_dirname (s->path);
+
+    storage = mend_storage_check_folder (folder, NULL, &storage_detail);
+  }
 
   if (!json)
     {
@@ -386,6 +394,7 @@ mendctl_status (MendctlContext *ctx, int argc, char **argv)
               s->path, s->demo ? " (demo data)" : "", s->device_id, s->schema_version,
               s->n_sessions, s->n_participants, s->n_events, s->n_pending, s->n_parked,
               s->n_acknowledged, s->head_seq, s->head_hash);
+      printf ("Storage:      %s (%s)\n", mend_storage_verdict_to_string (storage), storage_detail);
       mendctl_sync_status_text (ctx->store);
       return MENDCTL_EXIT_OK;
     }
@@ -405,6 +414,9 @@ mendctl_status (MendctlContext *ctx, int argc, char **argv)
   mendctl_builder_add_string (b, "head_hash", s->head_hash);
   mendctl_builder_add_int (b, "sessions", s->n_sessions);
   mendctl_builder_add_int (b, "participants", s->n_participants);
+  json_builder_set_member_name (b, "storage_encrypted");
+  json_builder_add_boolean_value (b, storage == MEND_STORAGE_ENCRYPTED);
+  mendctl_builder_add_string (b, "storage", storage_detail);
   mendctl_sync_status_json (ctx->store, b);
   json_builder_end_object (b);
   root = json_builder_get_root (b);

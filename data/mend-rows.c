@@ -8,6 +8,7 @@
 #include <json-glib/json-glib.h>
 
 #include "mend-canonical.h"
+#include "mend-seal.h"
 
 const char *
 mend_attendance_state_to_string (MendAttendanceState state)
@@ -144,6 +145,8 @@ mend_status_free (MendStatus *status)
  * A payload marked `"sensitive": true` keeps that mark for ever, and its free text ("notes",
  * "reason") is never shown in listings or exports: only HQ's case workers read it.
  *
+ * A sealed note (mend-seal.h) is shown as `"notes": "[sealed note]"`, never as its ciphertext.
+ *
  * Returns: (transfer full): the payload with sensitive text replaced by "[sensitive]".
  */
 char *
@@ -152,14 +155,24 @@ mend_payload_redact (const char *payload_json)
   g_autoptr (JsonParser) parser = json_parser_new ();
   JsonObject *object;
   static const char *const free_text[] = { "notes", "reason" };
+  gboolean sealed;
 
   if (!json_parser_load_from_data (parser, payload_json, -1, NULL)
       || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     return g_strdup (payload_json);
   object = json_node_get_object (json_parser_get_root (parser));
+  /* A sealed note is ciphertext only HQ can open: listings say one exists, not its bytes. */
+  sealed = json_object_has_member (object, MEND_SEAL_MEMBER);
+  if (sealed)
+    {
+      json_object_remove_member (object, MEND_SEAL_MEMBER);
+      json_object_remove_member (object, MEND_SEAL_KEY_MEMBER);
+      json_object_set_string_member (object, "notes", MEND_SEAL_PLACEHOLDER);
+    }
   if (!json_object_get_boolean_member_with_default (object, "sensitive", FALSE))
-    return g_strdup (payload_json);
-  for (guint i = 0; i < G_N_ELEMENTS (free_text); i++)
+    return sealed ? mend_canonical_json (json_parser_get_root (parser), NULL)
+                  : g_strdup (payload_json);
+  for (guint i = sealed ? 1 : 0; i < G_N_ELEMENTS (free_text); i++)
     if (json_object_has_member (object, free_text[i])
         && !json_object_get_null_member (object, free_text[i]))
       json_object_set_string_member (object, free_text[i], "[sensitive]");

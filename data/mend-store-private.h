@@ -84,6 +84,19 @@ void mend_store_close_photos (MendStore *self);
 /* mend-store-reference.c */
 gboolean mend_store_apply_lists (MendDb *db, JsonObject *manifest, GError **error);
 
+/* mend-store-seal.c: notes sealed to HQ's key (data/README.md, "Sealed notes"). */
+gboolean mend_store_put_notes (MendDb *db, JsonObject *payload, const char *notes, GError **error);
+gboolean mend_store_seal_plain_notes (MendDb *db,
+                                      const char *device_id,
+                                      const char *public_key_base64,
+                                      guint *out_n_sealed,
+                                      GError **error);
+gboolean mend_store_scrub (MendDb *db, GError **error);
+gboolean mend_store_sync_ever_enrolled (MendDb *db);
+
+/* mend-names.c */
+gboolean mend_store_drop_names_in (MendDb *db, gint64 now_ms, guint *out_dropped, GError **error);
+
 /* mend-store.c */
 gboolean mend_store_begin (MendDb *db, GError **error);
 gboolean mend_store_commit (MendDb *db, GError **error);

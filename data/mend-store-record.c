@@ -135,7 +135,8 @@ prepare_check_out (Recording *r, GError **error)
   json_object_set_int_member (r->payload, "penalty_minutes", c->penalty_minutes);
   json_object_set_string_member (r->payload, "quality", c->quality);
   json_object_set_string_member (r->payload, "behaviour", c->behaviour);
-  set_nullable_string (r->payload, "notes", c->notes);
+  if (!mend_store_put_notes (r->db, r->payload, c->notes, error))
+    return FALSE;
   json_object_set_boolean_member (r->payload, "sensitive", c->sensitive);
   json_object_set_boolean_member (r->payload, "alert_referrer", c->alert_referrer);
   return TRUE;
@@ -446,8 +447,7 @@ prepare (Recording *r, GError **error)
                                         error)
           || !mend_rules_absent (&facts, c->notes, error))
         return FALSE;
-      set_nullable_string (r->payload, "notes", c->notes);
-      return TRUE;
+      return mend_store_put_notes (r->db, r->payload, c->notes, error);
     case MEND_EVENT_TALLY_ADJUSTED:
       return prepare_tally (r, error);
     case MEND_EVENT_VOIDED:

@@ -195,7 +195,8 @@ mend_store_retention_purge (MendStore *self,
                     now_ms, error)
       || !exec_cutoff (db,
                        "UPDATE events AS e SET "
-                       "payload = json_remove(payload, '$.notes', '$.reason', "
+                       "payload = json_remove(payload, '$.notes', '$.notes_sealed', '$.notes_key', "
+                       "'$.reason', "
                        "'$.geofence.reason', '$.geofence.distance_m'), "
                        "fix_state = 'off', fix_note = NULL, gnss_time = NULL, lat = NULL, "
                        "lon = NULL, alt = NULL, h_accuracy = NULL, fix_mode = 0, "

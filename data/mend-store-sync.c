@@ -90,6 +90,8 @@ mend_store_sync_set_enrolment (MendStore *self,
 {
   g_autoptr (GMutexLocker) locker = NULL;
   g_autoptr (MendStmt) stmt = NULL;
+  g_autoptr (GError) scrub_error = NULL;
+  guint n_sealed = 0;
 
   g_return_val_if_fail (MEND_IS_STORE (self), FALSE);
   g_return_val_if_fail (hq_url != NULL && team_id != NULL && team_name != NULL, FALSE);
@@ -122,7 +124,31 @@ mend_store_sync_set_enrolment (MendStore *self,
   mend_stmt_bind_text (stmt, 4, team_name);
   mend_stmt_bind_text (stmt, 5, hq_public_key);
   sqlite3_bind_int64 (stmt, 6, g_get_real_time () / 1000);
-  return mend_db_step_done (self->writer, stmt, error);
+  /* The notes kept plainly before the device was first enrolled are sealed in the same
+   * transaction as the enrolment, then the file is rewritten so their text is gone from it.
+   * An enrolled device already sealed its notes; one enrolled by a version that did not keeps
+   * what HQ already holds as it is. */
+  if (!mend_store_begin (self->writer, error))
+    return FALSE;
+  if ((hq_public_key != NULL && !mend_store_sync_ever_enrolled (self->writer)
+       && !mend_store_seal_plain_notes (self->writer, self->device_id, hq_public_key, &n_sealed,
+                                        error))
+      || !mend_db_step_done (self->writer, stmt, error))
+    {
+      g_clear_pointer (&stmt, mend_stmt_release);
+      mend_store_rollback (self->writer);
+      return FALSE;
+    }
+  g_clear_pointer (&stmt, mend_stmt_release);
+  if (!mend_store_commit (self->writer, error))
+    {
+      mend_store_rollback (self->writer);
+      return FALSE;
+    }
+  if (n_sealed > 0 && !mend_store_scrub (self->writer, &scrub_error))
+    g_warning ("Sealed %u notes at enrolment, but the store file could not be rewritten: %s",
+               n_sealed, scrub_error->message);
+  return TRUE;
 }
 
 /**
@@ -620,6 +646,9 @@ mend_store_sync_apply_manifest (MendStore *self,
   if (!mend_store_apply_lists (db, reference, error))
     return fail_locked (db, error);
   if (full && !apply_deletions (db, reference, NULL, TRUE, error))
+    return fail_locked (db, error);
+  /* HQ sends names by the same window; a person whose session has passed since is dropped. */
+  if (!mend_store_drop_names_in (db, g_get_real_time () / 1000, NULL, error))
     return fail_locked (db, error);
 
   stmt = mend_db_prepare (db,

@@ -107,6 +107,10 @@ run (PGconn *conn, int argc, char **argv, GError **error)
     return team_add (conn, argv[2], error);
   if (strcmp (command, "revoke") == 0 && argc == 2)
     return mend_hq_admin_device_revoke (conn, argv[1], error);
+  if (strcmp (command, "keys") == 0 && argc == 2)
+    return mend_hq_admin_keys (conn, argv[1], error);
+  if (strcmp (command, "device") == 0 && argc == 3 && strcmp (argv[1], "report") == 0)
+    return mend_hq_admin_device_report (conn, argv[2], error);
   {
     gboolean handled = FALSE;
     gboolean ok = mend_hq_admin_reference_main (conn, argc, argv, &handled, error);
@@ -146,6 +150,7 @@ run (PGconn *conn, int argc, char **argv, GError **error)
                " | session add --team TEAM --site SITE [--supervisor SUP] --starts WHEN --ends WHEN"
                " | assign --session SESSION --person PERSON [--remove] | demo [--team NAME]"
                " | (supervisor | site | person | session) remove ID"
+               " | keys (list | rotate) | device report DEVICE"
                " | user add NAME [--password PASSWORD]");
   return FALSE;
 }

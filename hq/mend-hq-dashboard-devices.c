@@ -137,7 +137,8 @@ mend_hq_handle_devices (MendHqPage *page)
           mend_hq_html_csrf_field (html, page);
           mend_hq_html (html, "<button type=\"submit\">Revoke</button></form>");
         }
-      mend_hq_html (html, "</td></tr>\n");
+      mend_hq_html (html, "<br><a href=\"/devices/report?id=%s\">Breach report</a></td></tr>\n",
+                    id);
     }
   mend_hq_html (html, "</tbody>\n</table>\n");
   mend_hq_html_finish (page, html, MHD_HTTP_OK);
@@ -178,5 +179,14 @@ mend_hq_handle_device_revoke (MendHqPage *page)
     }
   g_message ("request_id=%s event=device_revoked device=%s by_user=%s", page->request->request_id,
              device, page->staff.user_id);
+  /* Revoked from its breach report, the device's report is shown again, now saying so. */
+  if (g_strcmp0 (g_hash_table_lookup (page->form, "back"), "report") == 0)
+    {
+      g_autofree char *escaped = g_uri_escape_string (device, NULL, FALSE);
+      g_autofree char *location = g_strconcat ("/devices/report?id=", escaped, NULL);
+
+      mend_hq_page_redirect (page, location);
+      return;
+    }
   mend_hq_page_redirect (page, "/devices");
 }

@@ -147,6 +147,8 @@ void mend_hq_handle_session (MendHqPage *page);
 void mend_hq_handle_people (MendHqPage *page);
 void mend_hq_handle_devices (MendHqPage *page);
 void mend_hq_handle_device_revoke (MendHqPage *page);
+/* mend-hq-dashboard-report.c: GET /devices/report?id=DEVICE, the breach report. */
+void mend_hq_handle_device_report (MendHqPage *page);
 void mend_hq_handle_exports (MendHqPage *page);
 void mend_hq_handle_export (MendHqPage *page, const char *name);
 void mend_hq_handle_photo (MendHqPage *page, const char *sha256);

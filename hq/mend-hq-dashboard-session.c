@@ -204,6 +204,53 @@ position_table (GString *html, MendHqLedger *ledger, PGresult *events)
   mend_hq_html (html, "</tbody>\n</table>\n");
 }
 
+/* Notes of the session's check-outs and absences, opened with HQ's keys for the member of staff
+ * looking (sealed on the device; PROTOCOL.md section 5). They are shown, never logged. */
+static void
+notes_table (GString *html, const MendHqPage *page, MendHqLedger *ledger, PGresult *notes)
+{
+  g_autoptr (GHashTable) ring = NULL;
+  g_autoptr (GError) ring_error = NULL;
+
+  mend_hq_html (html, "<h2>Notes</h2>\n");
+  if (PQntuples (notes) == 0)
+    {
+      mend_hq_html (html, "<p class=\"muted\">No notes.</p>\n");
+      return;
+    }
+  ring = mend_hq_keys_load (page->conn, &ring_error);
+  mend_hq_html (html, "<table class=\"notes\">\n<thead><tr><th>Time (UTC)</th><th>Record</th>"
+                      "<th>Person</th><th>Note</th></tr></thead>\n<tbody>\n");
+  for (int i = 0; i < PQntuples (notes); i++)
+    {
+      g_autofree char *time = mend_hq_format_time (mend_hq_result_ms (notes, i, 2));
+      g_autofree char *opened = NULL;
+      g_autoptr (GError) error = NULL;
+      gboolean sensitive = strcmp (PQgetvalue (notes, i, 6), "t") == 0;
+
+      if (!PQgetisnull (notes, i, 4))
+        {
+          if (ring == NULL)
+            error = g_error_copy (ring_error);
+          else
+            opened = mend_hq_keys_open (ring, PQgetvalue (notes, i, 5), PQgetvalue (notes, i, 4),
+                                        &error);
+        }
+      else
+        opened = g_strdup (PQgetvalue (notes, i, 3));
+      mend_hq_html (html, "<tr><td>%s</td><td>%s</td>", time, PQgetvalue (notes, i, 0));
+      person_cell (html, ledger, PQgetisnull (notes, i, 1) ? NULL : PQgetvalue (notes, i, 1));
+      if (opened != NULL)
+        mend_hq_html (html, "<td class=\"note\">%r%s</td></tr>\n",
+                      sensitive ? "<strong>Sensitive.</strong> " : "", opened);
+      else
+        mend_hq_html (html,
+                      "<td class=\"muted\">A sealed note that cannot be opened: %s</td></tr>\n",
+                      error->message);
+    }
+  mend_hq_html (html, "</tbody>\n</table>\n");
+}
+
 void
 mend_hq_handle_session (MendHqPage *page)
 {
@@ -213,6 +260,7 @@ mend_hq_handle_session (MendHqPage *page)
   g_autoptr (PGresult) events = NULL;
   g_autoptr (PGresult) tallies = NULL;
   g_autoptr (PGresult) photos = NULL;
+  g_autoptr (PGresult) notes = NULL;
   g_autoptr (MendHqLedger) ledger = NULL;
   g_autofree char *title = NULL;
   g_autofree char *starts = NULL;
@@ -271,6 +319,15 @@ mend_hq_handle_session (MendHqPage *page)
                     " ORDER BY (c ->> 'occurred_at')::bigint, device, seq",
                     id, &error);
   if (photos != NULL)
+    notes = query (page->conn,
+                   "SELECT kind, c ->> 'participant', (c ->> 'occurred_at')::bigint,"
+                   " payload ->> 'notes', payload ->> 'notes_sealed', payload ->> 'notes_key',"
+                   " coalesce ((payload ->> 'sensitive')::boolean, false)"
+                   " FROM " MEND_HQ_LIVE_EVENTS " live WHERE c ->> 'session' = $1"
+                   " AND (payload ? 'notes_sealed' OR payload ->> 'notes' IS NOT NULL)"
+                   " ORDER BY (c ->> 'occurred_at')::bigint, device, seq",
+                   id, &error);
+  if (notes != NULL)
     ledger = mend_hq_ledger_load (page->conn, &error);
   if (ledger == NULL)
     {
@@ -292,6 +349,7 @@ mend_hq_handle_session (MendHqPage *page)
   attendance_table (html, ledger, id);
   photo_pairs (html, page, photos);
   tally_table (html, tallies);
+  notes_table (html, page, ledger, notes);
   position_table (html, ledger, events);
   mend_hq_html_finish (page, html, MHD_HTTP_OK);
 }

@@ -90,8 +90,8 @@ route (MendHqPage *page, gboolean is_post)
     {
       if (strcmp (path, "/sessions") == 0 || strcmp (path, "/session") == 0
           || strcmp (path, "/people") == 0 || strcmp (path, "/devices") == 0
-          || strcmp (path, "/exports") == 0 || g_str_has_prefix (path, "/export/")
-          || g_str_has_prefix (path, "/photos/"))
+          || strcmp (path, "/devices/report") == 0 || strcmp (path, "/exports") == 0
+          || g_str_has_prefix (path, "/export/") || g_str_has_prefix (path, "/photos/"))
         method_not_allowed (page, "GET, HEAD");
       else
         mend_hq_html_message_page (page, MHD_HTTP_NOT_FOUND, "Not found", "There is no such page.");
@@ -105,6 +105,8 @@ route (MendHqPage *page, gboolean is_post)
     mend_hq_handle_people (page);
   else if (strcmp (path, "/devices") == 0)
     mend_hq_handle_devices (page);
+  else if (strcmp (path, "/devices/report") == 0)
+    mend_hq_handle_device_report (page);
   else if (strcmp (path, "/exports") == 0)
     mend_hq_handle_exports (page);
   else if (g_str_has_prefix (path, "/export/"))

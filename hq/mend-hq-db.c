@@ -15,10 +15,9 @@ G_DEFINE_QUARK (mend - hq - error - quark, mend_hq_error)
 
 /* The migrations, in order; each is applied in one transaction with its schema_version row. */
 static const char *const migrations[] = {
-  "/org/mendapp/hq/migrations/0001-initial.sql",
-  "/org/mendapp/hq/migrations/0002-reference.sql",
-  "/org/mendapp/hq/migrations/0003-blobs.sql",
-  "/org/mendapp/hq/migrations/0004-staff.sql",
+  "/org/mendapp/hq/migrations/0001-initial.sql", "/org/mendapp/hq/migrations/0002-reference.sql",
+  "/org/mendapp/hq/migrations/0003-blobs.sql",   "/org/mendapp/hq/migrations/0004-staff.sql",
+  "/org/mendapp/hq/migrations/0005-keys.sql", /* key ids and rotation, device disclosures */
 };
 
 /* Connections HQ opens never leave a statement running forever. */

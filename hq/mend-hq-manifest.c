@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "mend-names.h"
 #include "mend-time.h"
 
 /* GET /api/v1/manifest?since=CURSOR (PROTOCOL.md section 12): the device's team's reference
@@ -154,27 +155,26 @@ read_deleted (PGconn *conn, const char *team, const char *since, GError **error)
   return g_steal_pointer (&deleted);
 }
 
-/* Today's local midnight and the one two days later, and today's date: the names window. */
+/* The names window (mend_names_window(), shared with the device) and today's date. */
 static void
 names_window (gint64 *out_from_ms, gint64 *out_to_ms, char **out_day)
 {
   g_autoptr (GDateTime) now = g_date_time_new_now_local ();
-  g_autoptr (GDateTime) midnight = NULL;
-  g_autoptr (GDateTime) after_tomorrow = NULL;
-  int year, month, day;
 
-  g_date_time_get_ymd (now, &year, &month, &day);
-  midnight = g_date_time_new_local (year, month, day, 0, 0, 0);
-  after_tomorrow = g_date_time_add_days (midnight, 2);
-  *out_from_ms = g_date_time_to_unix (midnight) * 1000;
-  *out_to_ms = g_date_time_to_unix (after_tomorrow) * 1000;
+  mend_names_window (g_date_time_to_unix (now) * 1000, out_from_ms, out_to_ms);
   *out_day = g_date_time_format (now, "%Y%m%d");
 }
 
 /* Builds the manifest inside one read-only snapshot, so the lists agree with each other and
  * with the cursor. */
 static GBytes *
-build (PGconn *conn, const char *team, const char *since, gboolean *out_full, GError **error)
+build (PGconn *conn,
+       const char *team,
+       const char *since,
+       gboolean *out_full,
+       JsonObject **out_reference,
+       JsonObject **out_deleted,
+       GError **error)
 {
   g_autoptr (PGresult) head = NULL;
   g_autoptr (JsonObject) reference = json_object_new ();
@@ -265,6 +265,8 @@ build (PGconn *conn, const char *team, const char *since, gboolean *out_full, GE
   manifest.deleted = deleted != NULL && json_object_get_size (deleted) > 0 ? deleted : NULL;
   body = mend_wire_encode_manifest (&manifest);
   *out_full = cursor.full;
+  *out_reference = json_object_ref (reference);
+  *out_deleted = deleted != NULL ? json_object_ref (deleted) : NULL;
 
 out:
   PQclear (PQexec (conn, body != NULL ? "COMMIT" : "ROLLBACK"));
@@ -280,6 +282,8 @@ mend_hq_handle_manifest (PGconn *conn,
                          MendHqAnswer *answer)
 {
   g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) reference = NULL;
+  g_autoptr (JsonObject) deleted = NULL;
   GBytes *body;
   gboolean full = FALSE;
 
@@ -288,7 +292,16 @@ mend_hq_handle_manifest (PGconn *conn,
       mend_hq_answer_error (answer, request, "bad_request", "the cursor is over 256 characters");
       return;
     }
-  body = build (conn, device->team_id, since, &full, &error);
+  body = build (conn, device->team_id, since, &full, &reference, &deleted, &error);
+  /* Whose data goes to the device is recorded before it goes (mend-hq-breach.c). */
+  if (body != NULL
+      && !mend_hq_breach_record_manifest (
+          conn, device->device_id,
+          json_object_has_member (reference, "participants")
+              ? json_object_get_array_member (reference, "participants")
+              : NULL,
+          deleted, full, &error))
+    g_clear_pointer (&body, g_bytes_unref);
   if (body == NULL)
     {
       g_message ("request_id=%s event=manifest_failed error=\"%s\"", request->request_id,

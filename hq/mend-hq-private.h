@@ -147,6 +147,25 @@ gboolean mend_hq_admin_users (PGconn *conn, int argc, char **argv, GError **erro
 /* mend-hq-keys.c: HQ's X25519 key pair (PROTOCOL.md section 9). */
 gboolean mend_hq_keys_ensure (PGconn *conn, GError **error);
 char *mend_hq_keys_dup_public (PGconn *conn, GError **error);
+gboolean mend_hq_keys_rotate (PGconn *conn, char **out_key_id, GError **error);
+gboolean mend_hq_keys_list (PGconn *conn, GError **error);
+GHashTable *mend_hq_keys_load (PGconn *conn, GError **error);
+/* mend-hq-breach.c: what each device was sent, for a breach report. */
+gboolean mend_hq_breach_record_manifest (PGconn *conn,
+                                         const char *device_id,
+                                         JsonArray *participants,
+                                         JsonObject *deleted,
+                                         gboolean full,
+                                         GError **error);
+gboolean mend_hq_breach_query (PGconn *conn,
+                               const char *device_id,
+                               PGresult **out_device,
+                               PGresult **out_people,
+                               GError **error);
+gboolean mend_hq_admin_device_report (PGconn *conn, const char *device_id, GError **error);
+/* mend-hq-admin-keys.c: `admin keys list|rotate`. */
+gboolean mend_hq_admin_keys (PGconn *conn, const char *command, GError **error);
+char *mend_hq_keys_open (GHashTable *ring, const char *key_id, const char *sealed, GError **error);
 
 /* mend-hq-reference.c: a team's reference data written from manifest-shaped lists
  * (data/README.md, "Manifest"), inside the caller's transaction. */

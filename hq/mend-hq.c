@@ -6,6 +6,7 @@
 #include "mend-hq-private.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 /* mend-hq: `serve` runs the HTTP API of sync/PROTOCOL.md; `admin` changes HQ's database. */
@@ -18,7 +19,8 @@ usage (void)
               "                     [--blobs DIR] [--tls-cert FILE --tls-key FILE]\n"
               "                     [--metrics-allow ADDR[/BITS],…] [--threads N]\n"
               "                     [--timeout SECONDS] [--device-rate PER_MINUTE]\n"
-              "                     [--device-burst N] [--enrol-rate PER_MINUTE]\n");
+              "                     [--device-burst N] [--enrol-rate PER_MINUTE]\n"
+              "       mend-hq --version\n");
   return 2;
 }
 
@@ -56,6 +58,11 @@ main (int argc, char **argv)
     }
   if (argc < 2)
     return usage ();
+  if (strcmp (argv[1], "--version") == 0)
+    {
+      printf ("mend-hq %s\n", PACKAGE_VERSION);
+      return 0;
+    }
   if (strcmp (argv[1], "serve") == 0)
     return serve (argc - 2, argv + 2);
   if (strcmp (argv[1], "admin") != 0)

@@ -9,6 +9,7 @@
 
 #include "mend-command.h"
 #include "mend-rules.h"
+#include "mend-seal.h"
 #include "mend-wire-private.h"
 
 /* Section 5 says which members each kind's payload holds and what they may be. The decoder
@@ -52,6 +53,34 @@ get_text (JsonObject *payload,
   *out = json_node_get_string (node);
   if (g_utf8_strlen (*out, -1) > max_chars)
     return fail (error, "payload.%s is longer than %ld characters", member, max_chars);
+  return TRUE;
+}
+
+/* A person's notes come plain ("notes", a string or null: only from a device that held no
+ * key of HQ's when it recorded them) or sealed to HQ's key ("notes_sealed" and "notes_key",
+ * and then no "notes"). The 4,000-character limit is the plaintext's: the device's rule checks
+ * it before sealing, and here the ciphertext may be no longer than that note sealed. */
+static gboolean
+check_notes (JsonObject *payload, const char **out_plain, GError **error)
+{
+  g_autofree char *sealed = NULL;
+  g_autofree char *key_id = NULL;
+  g_autoptr (GError) seal_error = NULL;
+
+  *out_plain = NULL;
+  if (!json_object_has_member (payload, MEND_SEAL_MEMBER))
+    return get_text (payload, "notes", TRUE, MEND_NOTES_MAX_CHARS, out_plain, error);
+  if (json_object_has_member (payload, "notes"))
+    return fail (error, "payload.notes must be absent when the notes are sealed");
+  if (!mend_wire_get_string (payload, "payload", MEND_SEAL_MEMBER, FALSE,
+                             (MEND_SEAL_MAX_CIPHERTEXT_BYTES + 2) / 3 * 4, &sealed, error)
+      || !mend_wire_get_string (payload, "payload", MEND_SEAL_KEY_MEMBER, FALSE, 16, &key_id,
+                                error))
+    return FALSE;
+  if (!mend_seal_check_ciphertext (sealed, &seal_error))
+    return fail (error, "payload.%s: %s", MEND_SEAL_MEMBER, seal_error->message);
+  if (strlen (key_id) != 16 || strspn (key_id, "0123456789abcdef") != 16)
+    return fail (error, "payload.%s must be 16 lowercase hex digits", MEND_SEAL_KEY_MEMBER);
   return TRUE;
 }
 
@@ -114,7 +143,7 @@ check_checked_out (JsonObject *payload, GError **error)
       || !mend_wire_get_int (payload, "payload", "penalty_minutes", FALSE, NULL, &penalty, error)
       || !mend_wire_get_string (payload, "payload", "quality", FALSE, 32, &quality, error)
       || !mend_wire_get_string (payload, "payload", "behaviour", FALSE, 32, &behaviour, error)
-      || !get_text (payload, "notes", TRUE, MEND_NOTES_MAX_CHARS, &notes, error)
+      || !check_notes (payload, &notes, error)
       || !mend_wire_get_bool (payload, "payload", "sensitive", FALSE, &flag, error)
       || !mend_wire_get_bool (payload, "payload", "alert_referrer", FALSE, &flag, error))
     return FALSE;
@@ -246,7 +275,7 @@ mend_wire_check_payload (const char *kind,
       {
         const char *notes = NULL;
 
-        return get_text (payload, "notes", TRUE, MEND_NOTES_MAX_CHARS, &notes, error);
+        return check_notes (payload, &notes, error);
       }
     case MEND_EVENT_TALLY_ADJUSTED:
       {

@@ -21,10 +21,11 @@ typedef enum
   MEND_WIRE_ERROR_INVALID,   /* an encoder was given something the protocol cannot carry */
 } MendWireError;
 
-/* Limits, PROTOCOL.md section 8. */
+/* Limits, PROTOCOL.md section 8. A payload has room for the longest note sealed: 4,000
+ * four-byte characters are 21,400 characters of base64 once sealed (section 5). */
 #define MEND_WIRE_MAX_REQUEST_BYTES  (4 * 1024 * 1024)
 #define MEND_WIRE_MAX_EVENTS         500
-#define MEND_WIRE_MAX_PAYLOAD_BYTES  (16 * 1024)
+#define MEND_WIRE_MAX_PAYLOAD_BYTES  (24 * 1024)
 #define MEND_WIRE_MAX_ERROR_BYTES    (64 * 1024)
 #define MEND_WIRE_MAX_ENROL_BYTES    (64 * 1024)
 #define MEND_WIRE_MAX_RESULTS_BYTES  (2 * 1024 * 1024)
