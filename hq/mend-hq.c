@@ -5,6 +5,7 @@
 
 #include "mend-hq-private.h"
 
+#include <locale.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +51,10 @@ main (int argc, char **argv)
   g_autofree char *from_file = NULL;
   const char *conninfo = NULL;
   int i;
+
+  /* Only the character type: g_print then converts UTF-8 for the terminal, while numbers in
+   * logs, metrics and JSON keep the C locale's decimal point. */
+  setlocale (LC_CTYPE, "");
 
   if (sodium_init () < 0)
     {
