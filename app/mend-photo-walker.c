@@ -53,10 +53,14 @@ walker_end_jpeg_segment (MendPhotoWalker *walker)
       /* SOF2, SOF6, SOF10 and SOF14 are the progressive processes. */
       walker->progressive = (walker->marker & 0x03) == 0x02;
       walker->n_components = MIN (h[5], (int)G_N_ELEMENTS (walker->h_samp));
-      for (int i = 0; i < walker->n_components && 6 + 3 * i + 1 < (int)walker->n_head; i++)
+      /* A header cut short names components it does not describe: those count as 1×1, so
+       * the sums below never divide by zero (libjpeg refuses such a file anyway). */
+      for (int i = 0; i < walker->n_components; i++)
         {
-          walker->h_samp[i] = MAX (h[6 + 3 * i + 1] >> 4, 1);
-          walker->v_samp[i] = MAX (h[6 + 3 * i + 1] & 0x0f, 1);
+          gboolean read = 6 + 3 * i + 1 < (int)walker->n_head;
+
+          walker->h_samp[i] = read ? MAX (h[6 + 3 * i + 1] >> 4, 1) : 1;
+          walker->v_samp[i] = read ? MAX (h[6 + 3 * i + 1] & 0x0f, 1) : 1;
         }
     }
   else if (walker->marker == MEND_JPEG_SOS && walker->first_scan_components == 0

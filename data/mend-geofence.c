@@ -301,7 +301,8 @@ parse_ring (MendGeofence *self, JsonNode *node, guint polygon_no, guint ring_no,
       g_array_set_size (self->positions, ring.first + ring.n);
     }
 
-  distinct = count_distinct (ring_position (self, &ring, 0), ring.n);
+  /* An empty ring has no first position to point at (the array may hold none at all). */
+  distinct = ring.n > 0 ? count_distinct (ring_position (self, &ring, 0), ring.n) : 0;
   if (distinct < 3)
     return invalid (error,
                     "ring %u of polygon %u has %u distinct positions; a ring needs at least 3",

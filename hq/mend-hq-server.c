@@ -163,8 +163,12 @@ handle_healthz (PGconn *conn, MendHqAnswer *answer)
       = g_strdup_printf ("{\"database\":\"%s\",\"status\":\"%s\",\"version\":\"%s\"}",
                          up ? "ok" : "unavailable", up ? "ok" : "unavailable", PACKAGE_VERSION);
 
+  /* The length first: C leaves the order of argument evaluation open, and a compiler that
+   * steals the pointer before strlen() reads it would pass NULL. */
+  gsize length = strlen (text);
+
   mend_hq_answer_json (answer, up ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE,
-                       g_bytes_new_take (g_steal_pointer (&text), strlen (text)));
+                       g_bytes_new_take (g_steal_pointer (&text), length));
 }
 
 static gboolean

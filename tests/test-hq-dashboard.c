@@ -821,9 +821,10 @@ test_exports (void)
   g_autofree char *tallies_path = g_strconcat ("/export/tallies.csv", range, NULL);
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   g_autoptr (GDateTime) week_ago = g_date_time_add_days (now, -7);
-  g_autofree char *first_path = g_strdup_printf ("/export/first-attendance.csv?from=%s&to=%s",
-                                                 g_date_time_format (week_ago, "%Y-%m-%d"),
-                                                 g_date_time_format (now, "%Y-%m-%d"));
+  g_autofree char *from = g_date_time_format (week_ago, "%Y-%m-%d");
+  g_autofree char *to = g_date_time_format (now, "%Y-%m-%d");
+  g_autofree char *first_path
+      = g_strdup_printf ("/export/first-attendance.csv?from=%s&to=%s", from, to);
   g_autoptr (Answer) attendance = get (browser, attendance_path);
   g_autoptr (Answer) tallies = get (browser, tallies_path);
   g_autoptr (Answer) first = get (browser, first_path);

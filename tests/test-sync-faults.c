@@ -347,8 +347,9 @@ test_offline (SyncDevice *d, gconstpointer data)
   g_autoptr (GPtrArray) photos = NULL;
   const char *device;
   gint64 total;
+  g_autofree char *unshare = g_find_program_in_path ("unshare");
 
-  if (g_find_program_in_path ("unshare") == NULL)
+  if (unshare == NULL)
     {
       g_test_skip ("unshare (util-linux) is not installed");
       return;

@@ -694,8 +694,9 @@ test_offline_real_monitor (Fixture *f, gconstpointer data)
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   g_autofree char *self_exe = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *unshare = g_find_program_in_path ("unshare");
 
-  if (g_find_program_in_path ("unshare") == NULL)
+  if (unshare == NULL)
     {
       g_test_skip ("unshare (util-linux) is not installed");
       return;
