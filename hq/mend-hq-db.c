@@ -17,7 +17,8 @@ G_DEFINE_QUARK (mend - hq - error - quark, mend_hq_error)
 static const char *const migrations[] = {
   "/org/mendapp/hq/migrations/0001-initial.sql", "/org/mendapp/hq/migrations/0002-reference.sql",
   "/org/mendapp/hq/migrations/0003-blobs.sql",   "/org/mendapp/hq/migrations/0004-staff.sql",
-  "/org/mendapp/hq/migrations/0005-keys.sql", /* key ids and rotation, device disclosures */
+  "/org/mendapp/hq/migrations/0005-keys.sql",   /* key ids and rotation, device disclosures */
+  "/org/mendapp/hq/migrations/0006-credit.sql", /* the transaction that stored each event */
 };
 
 /* Connections HQ opens never leave a statement running forever. */
@@ -56,6 +57,70 @@ mend_hq_db_exec (PGconn *conn, const char *sql, GError **error)
   g_autoptr (PGresult) result = PQexec (conn, sql);
 
   return mend_hq_db_check (result, PGRES_COMMAND_OK, error);
+}
+
+/**
+ * mend_hq_db_pipeline:
+ * @statements: (array length=n): what to run, in order
+ * @out_results: (array length=n) (out): each statement's result, to be PQclear()ed; a
+ *   statement after a failed one is answered PGRES_PIPELINE_ABORTED
+ *
+ * Sends @n statements at once and reads their answers together (libpq's pipeline mode), so a
+ * transaction of several statements costs one round trip to PostgreSQL rather than one each.
+ * The connection is back in its ordinary mode on return, whatever happened.
+ *
+ * Returns: %FALSE when the statements could not be sent or their answers read (@error is set
+ *   and every result is %NULL or what arrived); a statement's own failure is in its result.
+ */
+gboolean
+mend_hq_db_pipeline (PGconn *conn,
+                     const MendHqStatement *statements,
+                     guint n,
+                     PGresult **out_results,
+                     GError **error)
+{
+  gboolean ok = TRUE;
+
+  memset (out_results, 0, n * sizeof *out_results);
+  if (PQenterPipelineMode (conn) != 1)
+    goto broken;
+  for (guint i = 0; i < n && ok; i++)
+    ok = PQsendQueryParams (conn, statements[i].sql, statements[i].n_params, NULL,
+                            statements[i].values, statements[i].lengths, statements[i].formats, 0)
+         == 1;
+  if (!ok || PQpipelineSync (conn) != 1)
+    {
+      /* The connection is no longer in step with PostgreSQL; it is left in pipeline mode,
+       * which makes mend_hq_db_thread_conn() open a new one for the next request. */
+      g_set_error (error, MEND_HQ_ERROR, MEND_HQ_ERROR_DATABASE, "cannot send: %s",
+                   PQerrorMessage (conn));
+      return FALSE;
+    }
+  for (guint i = 0; i < n; i++)
+    {
+      PGresult *extra;
+
+      out_results[i] = PQgetResult (conn);
+      if (out_results[i] == NULL)
+        goto broken;
+      /* Each statement's answer ends with a NULL. */
+      while ((extra = PQgetResult (conn)) != NULL)
+        PQclear (extra);
+    }
+  {
+    g_autoptr (PGresult) sync = PQgetResult (conn);
+
+    if (PQresultStatus (sync) != PGRES_PIPELINE_SYNC || PQexitPipelineMode (conn) != 1)
+      goto broken;
+  }
+  return TRUE;
+
+broken:
+  g_set_error (error, MEND_HQ_ERROR, MEND_HQ_ERROR_DATABASE, "the pipeline broke: %s",
+               PQerrorMessage (conn));
+  for (guint i = 0; i < n; i++)
+    g_clear_pointer (&out_results[i], PQclear);
+  return FALSE;
 }
 
 /* The newest migration applied, 0 for an empty database. */
@@ -153,7 +218,9 @@ mend_hq_db_thread_conn (const char *conninfo, GError **error)
 {
   PGconn *conn = g_private_get (&thread_conn);
 
-  if (conn != NULL && PQstatus (conn) == CONNECTION_OK)
+  /* A connection left in pipeline mode lost step with PostgreSQL (mend_hq_db_pipeline()). */
+  if (conn != NULL && PQstatus (conn) == CONNECTION_OK
+      && PQpipelineStatus (conn) == PQ_PIPELINE_OFF)
     return conn;
   /* A connection the server dropped is opened again, rather than failing every request the
    * thread serves from now on. */

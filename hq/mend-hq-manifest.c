@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "mend-hq-credit.h"
 #include "mend-names.h"
 #include "mend-time.h"
 
@@ -19,7 +20,14 @@
  * twice; none is missed, whatever order writers commit in. EPOCH names this database's history
  * (reference_epoch), so another database's cursor is unknown. DAY is the local date the
  * manifest was made: display names depend on the day (a person's name goes only to devices on
- * the day before and the day of their session), so on a new day every person is sent again. */
+ * the day before and the day of their session), so on a new day every person is sent again.
+ *
+ * A person's minutes_credited is told per device: what was credited before or outside Mend,
+ * plus what HQ's stored events from the team's other devices credit, by the dashboard's fold
+ * (mend-hq-credit.c). The asking device's own events never count in it: the device counts them
+ * itself, acknowledged or not, so none is counted twice whenever the pass pulled. Another
+ * device's check-out, absence or void stored since the cursor (events.stored_xid, migration
+ * 0006) sends the person again. */
 
 #define CURSOR_VERSION "c1"
 
@@ -58,7 +66,8 @@ read_cursor (const char *text,
 
 /* The lists, each one query that PostgreSQL turns into a JSON array. $1 team, $2 the cursor's
  * xid, $3 whether everything is asked for, $4 and $5 the window (UTC ms) in which a session
- * lets its people's names go to devices, $6 whether every person is to be sent again. */
+ * lets its people's names go to devices, $6 whether every person is to be sent again, $7 each
+ * person's minutes credited as this device is to be told (a JSON object by id), $8 the device. */
 static const struct
 {
   const char *list;
@@ -80,7 +89,8 @@ static const struct
     "   AND s.ends_at > 'epoch'::timestamptz + $4::bigint * interval '1 millisecond')"
     "   THEN p.display_name END,"
     " 'restricted', p.restricted, 'minutes_ordered', p.minutes_ordered,"
-    " 'minutes_credited', p.minutes_credited, 'disposal_type', p.disposal_type,"
+    " 'minutes_credited', coalesce(($7::jsonb ->> p.id)::integer, p.minutes_credited),"
+    " 'disposal_type', p.disposal_type,"
     " 'disposal_at', (extract(epoch FROM p.disposal_at) * 1000)::bigint) ORDER BY p.id), '[]')"
     " FROM participants p WHERE p.team = $1 AND ($3 OR $6 OR p.changed_xid >= $2::xid8"
     /* A session or assignment that changed can show or hide a name without the person's row
@@ -88,7 +98,23 @@ static const struct
     "   OR EXISTS (SELECT 1 FROM assignments a JOIN sessions s ON s.id = a.session"
     "     WHERE a.participant = p.id AND (a.changed_xid >= $2::xid8 OR s.changed_xid >= $2::xid8))"
     "   OR EXISTS (SELECT 1 FROM reference_deletions d WHERE d.list = 'assignments'"
-    "     AND d.participant = p.id AND d.deleted_xid >= $2::xid8))" },
+    "     AND d.participant = p.id AND d.deleted_xid >= $2::xid8)"
+    /* Another device's check-out, absence or void (of the person's check-out or absence) stored
+     * since the cursor changes what this device is told was credited. A void names its
+     * target's person (data/mend-store-record.c); the target is asked too, for a void that does
+     * not. */
+    "   OR p.id IN (SELECT coalesce(convert_from (e.canonical, 'UTF8')::jsonb ->> 'participant',"
+    "       (SELECT convert_from (t.canonical, 'UTF8')::jsonb ->> 'participant' FROM events t"
+    "        WHERE t.id = e.payload ->> 'target'))"
+    "     FROM events e WHERE e.stored_xid >= $2::xid8 AND e.device <> $8"
+    "     AND e.status = 'stored'"
+    "     AND (e.kind IN ('attendance.checked_out', 'attendance.absent')"
+    "       OR e.kind = 'event.voided' AND e.payload ->> 'target_kind'"
+    "         IN ('attendance.checked_out', 'attendance.absent')))"
+    /* An outcome code that changed can change whether a check-out credits time. */
+    "   OR EXISTS (SELECT 1 FROM outcome_codes o WHERE o.changed_xid >= $2::xid8)"
+    "   OR EXISTS (SELECT 1 FROM reference_deletions d WHERE d.list = 'outcome_codes'"
+    "     AND d.deleted_xid >= $2::xid8))" },
   { "sessions",
     "SELECT coalesce(json_agg(json_build_object('id', id, 'site', site, 'supervisor', supervisor,"
     " 'starts_at', (extract(epoch FROM starts_at) * 1000)::bigint,"
@@ -155,6 +181,43 @@ read_deleted (PGconn *conn, const char *team, const char *since, GError **error)
   return g_steal_pointer (&deleted);
 }
 
+/* Each of @team's people's minutes credited as @device_id is to be told: before or outside Mend
+ * and by the other devices' events, as a JSON object by id. Read in the manifest's snapshot. */
+static char *
+credited_for_device (PGconn *conn, const char *team, const char *device_id, GError **error)
+{
+  g_autoptr (MendHqLedger) ledger = mend_hq_ledger_read (conn, team, device_id, error);
+  g_autoptr (JsonObject) credited = json_object_new ();
+  g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  if (ledger == NULL)
+    return NULL;
+  for (guint i = 0; i < ledger->by_name->len; i++)
+    {
+      const MendHqPerson *person = g_ptr_array_index (ledger->by_name, i);
+
+      json_object_set_int_member (credited, person->id, person->minutes_credited);
+    }
+  json_node_set_object (node, credited);
+  return json_to_string (node, FALSE);
+}
+
+/* One list's query, its JSON array parsed. */
+static JsonNode *
+read_list (PGconn *conn,
+           const char *sql,
+           const char *const *params,
+           const Oid *types,
+           int n_params,
+           GError **error)
+{
+  g_autoptr (PGresult) result = PQexecParams (conn, sql, n_params, types, params, NULL, NULL, 0);
+
+  if (!mend_hq_db_check (result, PGRES_TUPLES_OK, error))
+    return NULL;
+  return parse_json (PQgetvalue (result, 0, 0), error);
+}
+
 /* The names window (mend_names_window(), shared with the device) and today's date. */
 static void
 names_window (gint64 *out_from_ms, gint64 *out_to_ms, char **out_day)
@@ -170,6 +233,7 @@ names_window (gint64 *out_from_ms, gint64 *out_to_ms, char **out_day)
 static GBytes *
 build (PGconn *conn,
        const char *team,
+       const char *device_id,
        const char *since,
        gboolean *out_full,
        JsonObject **out_reference,
@@ -184,6 +248,7 @@ build (PGconn *conn,
   g_autofree char *from = NULL;
   g_autofree char *to = NULL;
   g_autofree char *cursor_text = NULL;
+  g_autofree char *credited = NULL;
   Cursor cursor = { 0 };
   MendWireManifest manifest = { 0 };
   gint64 from_ms, to_ms;
@@ -218,28 +283,39 @@ build (PGconn *conn,
     goto out;
   xmin = g_ascii_strtoull (PQgetvalue (head, 0, 1), NULL, 10);
   read_cursor (since, PQgetvalue (head, 0, 0), xmin, day, &cursor);
-
   for (guint i = 0; i < G_N_ELEMENTS (lists); i++)
     {
       /* Declared, so a query that does not use every parameter still accepts them all: text,
-       * text, bool, int8, int8, bool. */
-      const Oid types[] = { 25, 25, 16, 20, 20, 16 };
+       * text, bool, int8, int8, bool, jsonb, text. */
+      const Oid types[] = { 25, 25, 16, 20, 20, 16, 3802, 25 };
       const char *params[] = { team,
                                cursor.since_xid,
                                cursor.full ? "true" : "false",
                                from,
                                to,
-                               cursor.new_day ? "true" : "false" };
-      g_autoptr (PGresult) result = NULL;
+                               cursor.new_day ? "true" : "false",
+                               "{}",
+                               device_id };
       JsonNode *list;
 
-      result
-          = PQexecParams (conn, lists[i].sql, G_N_ELEMENTS (params), types, params, NULL, NULL, 0);
-      if (!mend_hq_db_check (result, PGRES_TUPLES_OK, error))
-        goto out;
-      list = parse_json (PQgetvalue (result, 0, 0), error);
+      list = read_list (conn, lists[i].sql, params, types, G_N_ELEMENTS (params), error);
       if (list == NULL)
         goto out;
+      /* Each person's minutes_credited is folded from the team's events (mend-hq-credit.c), a
+       * cost paid only when someone is sent: most deltas send nobody. The list is read again,
+       * in the same snapshot, so it holds the same people. */
+      if (g_str_equal (lists[i].list, "participants")
+          && json_array_get_length (json_node_get_array (list)) > 0)
+        {
+          json_node_unref (list);
+          credited = credited_for_device (conn, team, device_id, error);
+          if (credited == NULL)
+            goto out;
+          params[6] = credited;
+          list = read_list (conn, lists[i].sql, params, types, G_N_ELEMENTS (params), error);
+          if (list == NULL)
+            goto out;
+        }
       /* A delta leaves out the lists where nothing changed ("absent = nothing changed"). */
       if (cursor.full || json_array_get_length (json_node_get_array (list)) > 0)
         json_object_set_member (reference, lists[i].list, list);
@@ -292,7 +368,8 @@ mend_hq_handle_manifest (PGconn *conn,
       mend_hq_answer_error (answer, request, "bad_request", "the cursor is over 256 characters");
       return;
     }
-  body = build (conn, device->team_id, since, &full, &reference, &deleted, &error);
+  body = build (conn, device->team_id, device->device_id, since, &full, &reference, &deleted,
+                &error);
   /* Whose data goes to the device is recorded before it goes (mend-hq-breach.c). */
   if (body != NULL
       && !mend_hq_breach_record_manifest (

@@ -761,6 +761,242 @@ test_rules (void)
   mend_test_fixture_close (&f);
 }
 
+/* Pushes @rows (from @from on) of @device with @token; every one must be stored. */
+static void
+push_stored (const char *device, const char *token, GPtrArray *rows)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) body = mend_wire_encode_events (device, rows, &error);
+  g_autoptr (MendTestHttp) http = NULL;
+  g_autoptr (MendWireResults) results = NULL;
+
+  g_assert_no_error (error);
+  http = mend_test_hq_request (hq, "POST", "/api/v1/events", token, "application/json",
+                               g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_assert_cmpint (http->status, ==, 200);
+  results = mend_wire_decode_results (http->body->str, http->body->len, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < results->results->len; i++)
+    {
+      const MendWireResult *result = g_ptr_array_index (results->results, i);
+
+      if (result->status != MEND_WIRE_STATUS_STORED)
+        g_error ("event %u was not stored: %s", i, result->message);
+    }
+}
+
+/* A person's minutes_credited in @manifest, or -1 when it does not send them. */
+static gint64
+credited_in (MendWireManifest *manifest, const char *id)
+{
+  JsonArray *rows;
+
+  if (!json_object_has_member (manifest->reference, "participants"))
+    return -1;
+  rows = json_object_get_array_member (manifest->reference, "participants");
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      JsonObject *row = json_array_get_object_element (rows, i);
+
+      if (g_str_equal (json_object_get_string_member (row, "id"), id))
+        return json_object_get_int_member (row, "minutes_credited");
+    }
+  return -1;
+}
+
+/* minutes_credited is told per device (section 12): the other devices' check-outs count, the
+ * asking device's own never do; a delta re-sends the person when another device's check-out or
+ * void arrives after the cursor, also for a void that names only its target. */
+static void
+test_credited_per_device (void)
+{
+  MendTestFixture f = { 0 };
+  g_autofree char *person = mend_test_participant_id (0, 1);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+  g_autoptr (MendWireEnrolment) x = NULL;
+  g_autoptr (MendWireEnrolment) y = NULL;
+  g_autoptr (MendWireManifest) x_before = NULL;
+  g_autoptr (MendWireManifest) y_before = NULL;
+  g_autoptr (MendWireManifest) y_after = NULL;
+  g_autoptr (MendWireManifest) x_after = NULL;
+  g_autoptr (MendWireManifest) x_full = NULL;
+  g_autoptr (MendWireManifest) y_voided = NULL;
+  g_autofree char *check_out = NULL;
+  gint64 start = mend_time_today_at (9, 0, 0);
+  MendCheckOut out
+      = { .outcome = "ATTC", .arrived_at_ms = start, .finished_at_ms = start + 2 * 3600 * 1000 };
+  MendCommand *check_in;
+  const char *device;
+  guint n_pushed;
+
+  mend_test_fixture_open (&f, 1, 2);
+  device = mend_store_get_device_id (f.store);
+  x = mend_test_hq_enrol (hq, north, device);
+  y = mend_test_hq_enrol (hq, north, "cb7c6a52-7d7e-4c1e-9b1a-3f4e5d6c7b8a");
+  mend_test_hq_exec (hq, "UPDATE participants SET minutes_credited = 15 WHERE id = $1", person);
+  x_before = pull (x->token, NULL, NULL);
+  y_before = pull (y->token, NULL, NULL);
+  g_assert_cmpint (credited_in (x_before, person), ==, 15);
+  g_assert_cmpint (credited_in (y_before, person), ==, 15);
+
+  /* Device X: 2 h on site, pushed. */
+  g_free (mend_test_record_ok (f.store, mend_command_start_session ("s00000")));
+  check_in = mend_command_check_in ("s00000", person);
+  mend_command_set_occurred_at (check_in, start);
+  g_free (mend_test_record_ok (f.store, check_in));
+  check_out = mend_test_record_ok (f.store, mend_command_check_out ("s00000", person, &out));
+  rows = mend_store_list_events (f.store, NULL, &error);
+  g_assert_no_error (error);
+  push_stored (device, x->token, rows);
+  n_pushed = rows->len;
+  g_assert_cmpint (count ("SELECT count(*) FROM events WHERE device = $1"
+                          " AND stored_xid IS NOT NULL",
+                          device),
+                   ==, n_pushed);
+
+  /* Y is told X's 2 h in its delta; X is told nothing new, and its full manifest leaves its own
+   * events out. */
+  y_after = pull (y->token, y_before->cursor, NULL);
+  x_after = pull (x->token, x_before->cursor, NULL);
+  x_full = pull (x->token, NULL, NULL);
+  g_assert_false (y_after->full);
+  g_assert_cmpint (credited_in (y_after, person), ==, 15 + 120);
+  g_assert_cmpint (credited_in (x_after, person), ==, -1);
+  g_assert_cmpint (credited_in (x_full, person), ==, 15);
+
+  /* X voids the check-out with a void that names only its target (no session, no person): Y's
+   * next delta sends the person again with X's hours gone. */
+  g_free (mend_test_record_ok (f.store, mend_command_void (check_out, "Recorded by mistake")));
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = mend_store_list_events (f.store, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, n_pushed + 1);
+  {
+    const MendEventRow *recorded = g_ptr_array_index (rows, n_pushed);
+    MendEventRow bare = *recorded;
+    g_autoptr (GPtrArray) batch = g_ptr_array_new ();
+    g_autofree char *hash = NULL;
+    MendEventFields fields;
+
+    g_assert_cmpstr (recorded->kind, ==, "event.voided");
+    g_assert_cmpstr (recorded->participant_id, ==, person);
+    bare.session_id = NULL;
+    bare.participant_id = NULL;
+    fields = (MendEventFields){
+      device,
+      bare.seq,
+      bare.id,
+      bare.kind,
+      bare.session_id,
+      bare.participant_id,
+      bare.supervisor_id,
+      bare.recorded_at_ms,
+      bare.occurred_at_ms,
+      &bare.fix,
+      bare.has_clock_skew,
+      bare.clock_skew_ms,
+      bare.payload,
+    };
+    hash = mend_event_hash (bare.prev_hash, &fields);
+    bare.hash = hash;
+    g_ptr_array_add (batch, &bare);
+    push_stored (device, x->token, batch);
+  }
+  y_voided = pull (y->token, y_after->cursor, NULL);
+  g_assert_cmpint (credited_in (y_voided, person), ==, 15);
+  mend_test_fixture_close (&f);
+}
+
+typedef struct
+{
+  const char *device;
+  const char *token;
+  GPtrArray *rows;
+} Push;
+
+static gpointer
+push_thread (gpointer data)
+{
+  Push *push = data;
+
+  push_stored (push->device, push->token, push->rows);
+  return NULL;
+}
+
+/* No race: a batch of another device still being stored while a manifest is read is not in that
+ * manifest, and the next delta from its cursor sends the person with the batch's hours. The
+ * batch is held in flight by a lock that lets it begin but not write its events. */
+static void
+test_credited_race (void)
+{
+  MendTestFixture f = { 0 };
+  g_autofree char *person = mend_test_participant_id (0, 0);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) rows = NULL;
+  g_autoptr (MendWireEnrolment) x = NULL;
+  g_autoptr (MendWireEnrolment) y = NULL;
+  g_autoptr (MendWireManifest) before = NULL;
+  g_autoptr (MendWireManifest) during = NULL;
+  g_autoptr (MendWireManifest) after = NULL;
+  gint64 start = mend_time_today_at (9, 0, 0);
+  MendCheckOut out
+      = { .outcome = "ATTC", .arrived_at_ms = start, .finished_at_ms = start + 2 * 3600 * 1000 };
+  MendCommand *check_in;
+  PGconn *conn;
+  PGresult *locked;
+  GThread *thread;
+  Push push;
+  gint64 credited_before;
+  int waited_ms = 0;
+
+  mend_test_fixture_open (&f, 1, 2);
+  push.device = mend_store_get_device_id (f.store);
+  x = mend_test_hq_enrol (hq, north, push.device);
+  y = mend_test_hq_enrol (hq, north, "db7c6a52-7d7e-4c1e-9b1a-3f4e5d6c7b8a");
+  before = pull (y->token, NULL, NULL);
+  credited_before = credited_in (before, person);
+  g_assert_cmpint (credited_before, >=, 0);
+
+  g_free (mend_test_record_ok (f.store, mend_command_start_session ("s00000")));
+  check_in = mend_command_check_in ("s00000", person);
+  mend_command_set_occurred_at (check_in, start);
+  g_free (mend_test_record_ok (f.store, check_in));
+  g_free (mend_test_record_ok (f.store, mend_command_check_out ("s00000", person, &out)));
+  rows = mend_store_list_events (f.store, NULL, &error);
+  g_assert_no_error (error);
+  push.token = x->token;
+  push.rows = rows;
+
+  conn = mend_test_hq_connect (hq);
+  locked = PQexec (conn, "BEGIN; LOCK TABLE events IN SHARE MODE");
+  g_assert_cmpint (PQresultStatus (locked), ==, PGRES_COMMAND_OK);
+  PQclear (locked);
+  thread = g_thread_new ("push", push_thread, &push);
+  /* Until the batch's transaction waits to write its events. */
+  while (count ("SELECT count(*) FROM pg_locks WHERE relation = 'events'::regclass"
+                " AND NOT granted",
+                NULL)
+         == 0)
+    {
+      g_assert_cmpint (waited_ms, <, 20000);
+      g_usleep (10000);
+      waited_ms += 10;
+    }
+  during = pull (y->token, before->cursor, NULL);
+  g_assert_true (credited_in (during, person) == -1
+                 || credited_in (during, person) == credited_before);
+  locked = PQexec (conn, "COMMIT");
+  g_assert_cmpint (PQresultStatus (locked), ==, PGRES_COMMAND_OK);
+  PQclear (locked);
+  PQfinish (conn);
+  g_thread_join (thread);
+
+  after = pull (y->token, during->cursor, NULL);
+  g_assert_cmpint (credited_in (after, person), ==, credited_before + 120);
+  mend_test_fixture_close (&f);
+}
+
 static void
 set_up_teams (void)
 {
@@ -832,6 +1068,8 @@ main (int argc, char **argv)
   g_test_add_func ("/hq-manifest/key-kept", test_key_kept);
   g_test_add_func ("/hq-manifest/device-applies", test_device_applies);
   g_test_add_func ("/hq-rules/other-team", test_rules);
+  g_test_add_func ("/hq-manifest/credited-per-device", test_credited_per_device);
+  g_test_add_func ("/hq-manifest/credited-race", test_credited_race);
   status = g_test_run ();
 
   mend_test_remove_tree (dir);
