@@ -127,6 +127,7 @@ test_upload (void)
   g_autoptr (MendTestDevice) device = device_with_photo (team, photo);
   g_autofree char *sha256 = mend_test_sha256_hex (photo);
   gsize length = g_bytes_get_size (photo);
+  g_autofree char *length_text = g_strdup_printf ("%" G_GSIZE_FORMAT, length);
   g_autofree char *wrong_length = g_strdup_printf ("Upload-Length: %" G_GSIZE_FORMAT, length + 1);
   g_autofree char *path = g_strconcat ("/api/v1/blobs/", sha256, NULL);
   const char *mismatched[] = { "Upload-Offset: 300000", wrong_length, NULL };
@@ -151,8 +152,7 @@ test_upload (void)
   http = head (device, sha256);
   assert_status (http, 200);
   g_assert_cmpint (offset_of (http), ==, 300000);
-  g_assert_cmpstr (mend_test_http_header (http, "Upload-Length"), ==,
-                   g_strdup_printf ("%" G_GSIZE_FORMAT, length));
+  g_assert_cmpstr (mend_test_http_header (http, "Upload-Length"), ==, length_text);
   g_assert_cmpstr (complete_of (http), ==, "?0");
   g_assert_cmpstr (mend_test_http_header (http, "Cache-Control"), ==, "no-store");
   mend_test_http_free (http);
