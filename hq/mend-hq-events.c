@@ -40,7 +40,7 @@ typedef struct
   char *message; /* "" when none */
 } Held;
 
-/* An event that joined the chain in this batch, to be written by flush_pending(). */
+/* An event that joined the chain in this batch, to be written by build_insert()'s INSERT. */
 typedef struct
 {
   const MendWireEvent *event;
@@ -97,21 +97,42 @@ insert_event (Chain *chain, const MendWireEvent *event, const char *refusal, GEr
   return TRUE;
 }
 
-/* Writes every event that joined the chain in this batch with one multi-row INSERT. */
-static gboolean
-flush_pending (Chain *chain, GError **error)
+/* The multi-row INSERT of every event that joined the chain in this batch; its parameters
+ * live in @insert until it is freed. */
+typedef struct
 {
-  g_autoptr (GString) sql = g_string_new ("INSERT INTO events (device, seq, id, kind, prev_hash,"
-                                          " hash, canonical, payload, status, message) VALUES ");
-  g_autoptr (GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GPtrArray) canonicals = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
-  g_autoptr (GPtrArray) values = g_ptr_array_new ();
-  g_autoptr (GArray) lengths = g_array_new (FALSE, TRUE, sizeof (int));
-  g_autoptr (GArray) formats = g_array_new (FALSE, TRUE, sizeof (int));
-  g_autoptr (PGresult) result = NULL;
+  GString *sql;
+  GPtrArray *owned;
+  GPtrArray *canonicals;
+  GPtrArray *values;
+  GArray *lengths;
+  GArray *formats;
+} Insert;
 
-  if (chain->pending->len == 0)
-    return TRUE;
+static void
+insert_clear (Insert *insert)
+{
+  if (insert->sql != NULL)
+    g_string_free (insert->sql, TRUE);
+  g_clear_pointer (&insert->owned, g_ptr_array_unref);
+  g_clear_pointer (&insert->canonicals, g_ptr_array_unref);
+  g_clear_pointer (&insert->values, g_ptr_array_unref);
+  g_clear_pointer (&insert->lengths, g_array_unref);
+  g_clear_pointer (&insert->formats, g_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Insert, insert_clear)
+
+static void
+build_insert (Chain *chain, Insert *insert, MendHqStatement *out_statement)
+{
+  insert->sql = g_string_new ("INSERT INTO events (device, seq, id, kind, prev_hash,"
+                              " hash, canonical, payload, status, message) VALUES ");
+  insert->owned = g_ptr_array_new_with_free_func (g_free);
+  insert->canonicals = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
+  insert->values = g_ptr_array_new ();
+  insert->lengths = g_array_new (FALSE, TRUE, sizeof (int));
+  insert->formats = g_array_new (FALSE, TRUE, sizeof (int));
   for (guint i = 0; i < chain->pending->len; i++)
     {
       const Pending *pending = g_ptr_array_index (chain->pending, i);
@@ -125,8 +146,8 @@ flush_pending (Chain *chain, GError **error)
 
       mend_wire_event_get_fields (event, &fields);
       canonical = mend_canonical_event_bytes (&fields);
-      g_ptr_array_add (canonicals, canonical);
-      g_ptr_array_add (owned, seq);
+      g_ptr_array_add (insert->canonicals, canonical);
+      g_ptr_array_add (insert->owned, seq);
       row[0] = chain->device_id;
       row[1] = seq;
       row[2] = event->id;
@@ -142,31 +163,30 @@ flush_pending (Chain *chain, GError **error)
           int length = k == 6 ? (int)canonical_length : 0;
           int format = k == 6 ? 1 : 0;
 
-          g_ptr_array_add (values, (gpointer)row[k]);
-          g_array_append_val (lengths, length);
-          g_array_append_val (formats, format);
+          g_ptr_array_add (insert->values, (gpointer)row[k]);
+          g_array_append_val (insert->lengths, length);
+          g_array_append_val (insert->formats, format);
         }
-      g_string_append_printf (sql,
+      g_string_append_printf (insert->sql,
                               "%s($%u, $%u::bigint, $%u, $%u, $%u, $%u, $%u, $%u::jsonb, $%u,"
                               " $%u)",
                               i > 0 ? ", " : "", base + 1, base + 2, base + 3, base + 4, base + 5,
                               base + 6, base + 7, base + 8, base + 9, base + 10);
     }
-  result = PQexecParams (chain->conn, sql->str, (int)values->len, NULL,
-                         (const char *const *)values->pdata, (const int *)lengths->data,
-                         (const int *)formats->data, 0);
-  return mend_hq_db_check (result, PGRES_COMMAND_OK, error);
+  *out_statement = (MendHqStatement){
+    insert->sql->str,
+    (int)insert->values->len,
+    (const char *const *)insert->values->pdata,
+    (const int *)insert->lengths->data,
+    (const int *)insert->formats->data,
+  };
 }
 
-/* Reads what HQ holds of every readable id of @batch, in one query. */
+/* The query for what HQ holds of every readable id of @batch; FALSE when there is none. */
 static gboolean
-load_held (Chain *chain, MendWireBatch *batch, GError **error)
+build_held_query (MendWireBatch *batch, GString *sql, GPtrArray *ids)
 {
-  g_autoptr (GString) sql
-      = g_string_new ("SELECT id, device, hash, status, message FROM events WHERE id IN (");
-  g_autoptr (GPtrArray) ids = g_ptr_array_new ();
-  g_autoptr (PGresult) result = NULL;
-
+  g_string_append (sql, "SELECT id, device, hash, status, message FROM events WHERE id IN (");
   for (guint i = 0; i < batch->events->len; i++)
     {
       const MendWireEvent *event = g_ptr_array_index (batch->events, i);
@@ -176,13 +196,13 @@ load_held (Chain *chain, MendWireBatch *batch, GError **error)
       g_ptr_array_add (ids, event->id);
       g_string_append_printf (sql, "%s$%u", ids->len > 1 ? ", " : "", ids->len);
     }
-  if (ids->len == 0)
-    return TRUE;
   g_string_append_c (sql, ')');
-  result = PQexecParams (chain->conn, sql->str, (int)ids->len, NULL,
-                         (const char *const *)ids->pdata, NULL, NULL, 0);
-  if (!mend_hq_db_check (result, PGRES_TUPLES_OK, error))
-    return FALSE;
+  return ids->len > 0;
+}
+
+static void
+apply_held (Chain *chain, PGresult *result)
+{
   for (int row = 0; row < PQntuples (result); row++)
     {
       Held *held = g_new0 (Held, 1);
@@ -193,7 +213,23 @@ load_held (Chain *chain, MendWireBatch *batch, GError **error)
       held->message = g_strdup (PQgetvalue (result, row, 4));
       g_hash_table_replace (chain->held, g_strdup (PQgetvalue (result, row, 0)), held);
     }
+}
+
+/* Checks each result of a pipeline in turn, so the first failure is the one reported. */
+static gboolean
+check_all (PGresult **results, const ExecStatusType *expected, guint n, GError **error)
+{
+  for (guint i = 0; i < n; i++)
+    if (!mend_hq_db_check (results[i], expected[i], error))
+      return FALSE;
   return TRUE;
+}
+
+static void
+clear_all (PGresult **results, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    g_clear_pointer (&results[i], PQclear);
 }
 
 /* Steps 2–6 for one readable event; returns FALSE only on a database failure. */
@@ -272,40 +308,62 @@ check_event (Chain *chain, const MendWireEvent *event, MendWireResults *results,
   return TRUE;
 }
 
+/* A batch costs two round trips to PostgreSQL besides the token's: the transaction's start,
+ * the device's head and the ids HQ holds go in one pipeline, the rows, the new head and the
+ * commit in another. Only an event that needs HQ's reference data or meets a seq HQ already
+ * holds asks more, in between. */
 static gboolean
 run_batch (Chain *chain, MendWireBatch *batch, MendWireResults *results, GError **error)
 {
   const char *params[] = { chain->device_id };
-  g_autoptr (PGresult) head = NULL;
-  g_autoptr (PGresult) updated = NULL;
+  g_autoptr (GString) held_sql = g_string_new (NULL);
+  g_autoptr (GPtrArray) ids = g_ptr_array_new ();
+  g_auto (Insert) insert = { NULL };
   g_autofree char *head_seq = NULL;
   g_autoptr (GHashTable) held
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)held_free);
   g_autoptr (GPtrArray) pending = g_ptr_array_new_with_free_func ((GDestroyNotify)pending_free);
   g_autoptr (GHashTable) pending_seq
       = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  MendHqStatement start[3] = {
+    { "BEGIN", 0, NULL, NULL, NULL },
+    /* FOR UPDATE: two batches of one device (a retry racing its original) are checked one
+     * after the other, never against the same head. */
+    { "SELECT head_seq, head_hash FROM devices WHERE id = $1 FOR UPDATE", 1, params, NULL, NULL },
+    { NULL, 0, NULL, NULL, NULL },
+  };
+  const ExecStatusType start_expected[] = { PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_TUPLES_OK };
+  MendHqStatement finish[3];
+  ExecStatusType finish_expected[3];
+  PGresult *answers[3] = { NULL, NULL, NULL };
+  guint n;
+  gboolean ok;
 
   chain->held = held;
   chain->pending = pending;
   chain->pending_seq = pending_seq;
 
-  if (!mend_hq_db_exec (chain->conn, "BEGIN", error))
+  n = 2;
+  if (build_held_query (batch, held_sql, ids))
+    start[n++] = (MendHqStatement){ held_sql->str, (int)ids->len, (const char *const *)ids->pdata,
+                                    NULL, NULL };
+  if (!mend_hq_db_pipeline (chain->conn, start, n, answers, error))
     return FALSE;
-  /* FOR UPDATE: two batches of one device (a retry racing its original) are checked one after
-   * the other, never against the same head. */
-  head = PQexecParams (chain->conn,
-                       "SELECT head_seq, head_hash FROM devices WHERE id = $1 FOR UPDATE", 1, NULL,
-                       params, NULL, NULL, 0);
-  if (!mend_hq_db_check (head, PGRES_TUPLES_OK, error))
-    return FALSE;
-  if (PQntuples (head) != 1)
+  ok = check_all (answers, start_expected, n, error);
+  if (ok && PQntuples (answers[1]) != 1)
     {
       g_set_error (error, MEND_HQ_ERROR, MEND_HQ_ERROR_NOT_FOUND, "the device vanished");
-      return FALSE;
+      ok = FALSE;
     }
-  chain->head_seq = g_ascii_strtoll (PQgetvalue (head, 0, 0), NULL, 10);
-  chain->head_hash = g_strdup (PQgetvalue (head, 0, 1));
-  if (!load_held (chain, batch, error))
+  if (ok)
+    {
+      chain->head_seq = g_ascii_strtoll (PQgetvalue (answers[1], 0, 0), NULL, 10);
+      chain->head_hash = g_strdup (PQgetvalue (answers[1], 0, 1));
+      if (n == 3)
+        apply_held (chain, answers[2]);
+    }
+  clear_all (answers, n);
+  if (!ok)
     return FALSE;
 
   for (guint i = 0; i < batch->events->len; i++)
@@ -330,20 +388,28 @@ run_batch (Chain *chain, MendWireBatch *batch, MendWireResults *results, GError 
         return FALSE;
     }
 
-  if (!flush_pending (chain, error))
-    return FALSE;
   head_seq = g_strdup_printf ("%" G_GINT64_FORMAT, chain->head_seq);
   {
     const char *update_params[] = { chain->device_id, head_seq, chain->head_hash };
 
-    updated = PQexecParams (chain->conn,
-                            "UPDATE devices SET head_seq = $2::bigint, head_hash = $3,"
-                            " last_seen = now() WHERE id = $1",
-                            3, NULL, update_params, NULL, NULL, 0);
+    n = 0;
+    if (chain->pending->len > 0)
+      {
+        build_insert (chain, &insert, &finish[n]);
+        finish_expected[n++] = PGRES_COMMAND_OK;
+      }
+    finish[n] = (MendHqStatement){ "UPDATE devices SET head_seq = $2::bigint, head_hash = $3,"
+                                   " last_seen = now() WHERE id = $1",
+                                   3, update_params, NULL, NULL };
+    finish_expected[n++] = PGRES_COMMAND_OK;
+    finish[n] = (MendHqStatement){ "COMMIT", 0, NULL, NULL, NULL };
+    finish_expected[n++] = PGRES_COMMAND_OK;
+    if (!mend_hq_db_pipeline (chain->conn, finish, n, answers, error))
+      return FALSE;
   }
-  if (!mend_hq_db_check (updated, PGRES_COMMAND_OK, error))
-    return FALSE;
-  return mend_hq_db_exec (chain->conn, "COMMIT", error);
+  ok = check_all (answers, finish_expected, n, error);
+  clear_all (answers, n);
+  return ok;
 }
 
 void

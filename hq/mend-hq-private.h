@@ -32,6 +32,20 @@ int mend_hq_db_schema_version (PGconn *conn, GError **error);
 int mend_hq_db_latest_version (void);
 gboolean mend_hq_db_exec (PGconn *conn, const char *sql, GError **error);
 gboolean mend_hq_db_check (PGresult *result, ExecStatusType expected, GError **error);
+/* One statement of mend_hq_db_pipeline(); the arrays as PQexecParams() takes them. */
+typedef struct
+{
+  const char *sql;
+  int n_params;
+  const char *const *values;
+  const int *lengths;
+  const int *formats;
+} MendHqStatement;
+gboolean mend_hq_db_pipeline (PGconn *conn,
+                              const MendHqStatement *statements,
+                              guint n,
+                              PGresult **out_results,
+                              GError **error);
 PGconn *mend_hq_db_thread_conn (const char *conninfo, GError **error);
 void mend_hq_sha256 (const char *text, guint8 out_digest[32]);
 char *mend_hq_random_code (void);
