@@ -249,6 +249,9 @@ dispatch (MendHqServer *server,
   if (is_blob && request->upload != NULL)
     {
       mend_hq_blob_patch_finish (request->upload, request, answer);
+      /* Closing the upload releases its lock before the answer goes out, so the client's next
+       * PATCH cannot arrive while this one still holds it and be refused as a rival upload. */
+      g_clear_pointer (&request->upload, mend_hq_blob_upload_free);
       return;
     }
   if (is_blob)
