@@ -82,6 +82,7 @@ history_from (MendStmt *stmt)
   row->occurred_at_ms = sqlite3_column_int64 (stmt, 4);
   row->outcome = mend_stmt_dup_text (stmt, 5);
   row->voided_by = mend_stmt_dup_text (stmt, 6);
+  row->note = sqlite3_column_int (stmt, 7);
   return row;
 }
 
@@ -104,7 +105,11 @@ mend_store_list_person_history (MendStore *self, const char *participant_id, GEr
   stmt = mend_db_prepare (self->reader,
                           "SELECT e.id, e.kind, e.session_id, t.name, e.occurred_at, "
                           "  CASE WHEN e.kind = 'attendance.checked_out' "
-                          "    THEN json_extract(e.payload, '$.outcome') END, v.voided_by "
+                          "    THEN json_extract(e.payload, '$.outcome') END, v.voided_by, "
+                          /* The form of the notes (data/README.md, "Sealed notes"), never
+                           * their text. */
+                          "  CASE WHEN json_type(e.payload, '$.notes_sealed') IS NOT NULL THEN 2 "
+                          "    WHEN json_type(e.payload, '$.notes') = 'text' THEN 1 ELSE 0 END "
                           "FROM events e LEFT JOIN sessions s ON s.id = e.session_id "
                           "LEFT JOIN sites t ON t.id = s.site_id "
                           "LEFT JOIN voided_events v ON v.event_id = e.id "
@@ -118,39 +123,115 @@ mend_store_list_person_history (MendStore *self, const char *participant_id, GEr
                           error);
 }
 
+/* The counts behind MendBacklog, on @db. Everything here stays cheap on a store with a year of
+ * unsent history: the pending events are counted on the partial index events_pending (no row
+ * is read), their bytes are estimated from the newest few instead of reading every payload,
+ * and the photos table holds one row per picture. Only the parked count reads the table; it
+ * is the reason the window asks through mend_store_get_backlog_async(). */
+static gboolean
+read_backlog (MendDb *db, MendBacklog *out_backlog, GError **error)
+{
+  g_autoptr (MendStmt) stmt = NULL;
+  double average_bytes;
+
+  stmt = mend_db_prepare (
+      db,
+      "SELECT (SELECT count(*) FROM events WHERE sync_state = 'pending'), "
+      "  (SELECT count(*) FROM events WHERE sync_state = 'parked'), "
+      "  (SELECT coalesce(avg(length(CAST(payload AS BLOB))), 0) FROM "
+      "    (SELECT payload FROM events WHERE sync_state = 'pending' ORDER BY seq DESC "
+      "     LIMIT " G_STRINGIFY (
+          MEND_BACKLOG_SAMPLE) ")), "
+                               "  (SELECT count(*) FROM photos WHERE uploaded = 0), "
+                               "  (SELECT coalesce(sum(bytes - min(uploaded_offset, bytes)), 0) "
+                               "FROM photos "
+                               "   WHERE uploaded = 0)",
+      error);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return mend_db_set_error (db, sqlite3_errcode (db->handle), error,
+                              "Could not count what waits to sync");
+  out_backlog->events_pending = sqlite3_column_int64 (stmt, 0);
+  out_backlog->events_parked = sqlite3_column_int64 (stmt, 1);
+  average_bytes = sqlite3_column_double (stmt, 2);
+  out_backlog->event_bytes_pending = (gint64)(average_bytes * out_backlog->events_pending + 0.5);
+  out_backlog->photos_pending = sqlite3_column_int64 (stmt, 3);
+  out_backlog->photo_bytes_pending = sqlite3_column_int64 (stmt, 4);
+  return TRUE;
+}
+
 /**
  * mend_store_get_backlog:
  * @out_backlog: (out): what waits to go
+ *
+ * On the reader connection, on the calling thread. The window uses
+ * mend_store_get_backlog_async() instead, so that nothing is counted on its main thread.
  *
  * Returns: whether the counts could be read.
  */
 gboolean
 mend_store_get_backlog (MendStore *self, MendBacklog *out_backlog, GError **error)
 {
-  g_autoptr (MendStmt) stmt = NULL;
-
   g_return_val_if_fail (MEND_IS_STORE (self), FALSE);
   g_return_val_if_fail (out_backlog != NULL, FALSE);
 
-  stmt = mend_db_prepare (
-      self->reader,
-      "SELECT (SELECT count(*) FROM events WHERE sync_state = 'pending'), "
-      "  (SELECT count(*) FROM events WHERE sync_state = 'parked'), "
-      "  (SELECT coalesce(sum(length(CAST(payload AS BLOB))), 0) FROM events "
-      "   WHERE sync_state = 'pending'), "
-      "  (SELECT count(*) FROM photos WHERE uploaded = 0), "
-      "  (SELECT coalesce(sum(bytes - min(uploaded_offset, bytes)), 0) FROM photos "
-      "   WHERE uploaded = 0)",
-      error);
-  if (stmt == NULL)
+  return read_backlog (self->reader, out_backlog, error);
+}
+
+static void
+backlog_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  MendStore *self = source;
+  g_autoptr (MendDb) db = NULL;
+  g_autofree MendBacklog *backlog = g_new0 (MendBacklog, 1);
+  GError *error = NULL;
+
+  /* A connection of its own: the reader belongs to the main thread, which must not wait on
+   * its mutex while this counts. Opening one costs about as much as one small read. */
+  db = mend_db_open (self->path, TRUE, &error);
+  if (db == NULL || !read_backlog (db, backlog, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, g_steal_pointer (&backlog), g_free);
+}
+
+/**
+ * mend_store_get_backlog_async:
+ *
+ * Counts what waits to go on a thread of its own, through a read-only connection of its own.
+ */
+void
+mend_store_get_backlog_async (MendStore *self,
+                              GCancellable *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+
+  g_return_if_fail (MEND_IS_STORE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, mend_store_get_backlog_async);
+  g_task_run_in_thread (task, backlog_in_thread);
+}
+
+gboolean
+mend_store_get_backlog_finish (MendStore *self,
+                               GAsyncResult *result,
+                               MendBacklog *out_backlog,
+                               GError **error)
+{
+  g_autofree MendBacklog *backlog = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (out_backlog != NULL, FALSE);
+
+  backlog = g_task_propagate_pointer (G_TASK (result), error);
+  if (backlog == NULL)
     return FALSE;
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    return mend_db_set_error (self->reader, sqlite3_errcode (self->reader->handle), error,
-                              "Could not count what waits to sync");
-  out_backlog->events_pending = sqlite3_column_int64 (stmt, 0);
-  out_backlog->events_parked = sqlite3_column_int64 (stmt, 1);
-  out_backlog->event_bytes_pending = sqlite3_column_int64 (stmt, 2);
-  out_backlog->photos_pending = sqlite3_column_int64 (stmt, 3);
-  out_backlog->photo_bytes_pending = sqlite3_column_int64 (stmt, 4);
+  *out_backlog = *backlog;
   return TRUE;
 }

@@ -14,6 +14,14 @@ typedef struct
   gboolean has_pin;
 } MendSupervisorRow;
 
+/* Whether a record carries notes, and in which form; the text itself is never listed. */
+typedef enum
+{
+  MEND_HISTORY_NOTE_NONE,
+  MEND_HISTORY_NOTE_PLAIN,  /* kept as text: the device was never enrolled (demo, training) */
+  MEND_HISTORY_NOTE_SEALED, /* sealed to HQ's key: only HQ can read it */
+} MendHistoryNote;
+
 /* One live or voided record about a person, newest first, as the Correct page lists it. */
 typedef struct
 {
@@ -24,6 +32,7 @@ typedef struct
   gint64 occurred_at_ms;
   char *outcome;   /* check-outs only, else NULL */
   char *voided_by; /* the void's id, or NULL while the record stands */
+  MendHistoryNote note;
 } MendHistoryRow;
 
 /* What waits to go to HQ. */
@@ -33,13 +42,25 @@ typedef struct
   gint64 events_parked;
   gint64 photos_pending;
   gint64 photo_bytes_pending; /* bytes HQ has not confirmed yet, over the photos waiting */
-  gint64 event_bytes_pending; /* canonical payload bytes of the events waiting */
+  /* Payload bytes of the events waiting: an estimate, the newest MEND_BACKLOG_SAMPLE pending
+   * events' average times their number, so that a year of unsent history is not read whole. */
+  gint64 event_bytes_pending;
 } MendBacklog;
+
+#define MEND_BACKLOG_SAMPLE 256
 
 GPtrArray *mend_store_list_supervisors (MendStore *self, GError **error);
 GPtrArray *
 mend_store_list_person_history (MendStore *self, const char *participant_id, GError **error);
 gboolean mend_store_get_backlog (MendStore *self, MendBacklog *out_backlog, GError **error);
+void mend_store_get_backlog_async (MendStore *self,
+                                   GCancellable *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer user_data);
+gboolean mend_store_get_backlog_finish (MendStore *self,
+                                        GAsyncResult *result,
+                                        MendBacklog *out_backlog,
+                                        GError **error);
 
 void mend_supervisor_row_free (MendSupervisorRow *row);
 void mend_history_row_free (MendHistoryRow *row);

@@ -24,6 +24,7 @@
 
 static void photo_next (GTask *task);
 static void photo_send_chunk (GTask *task);
+static void check_hash (GTask *task);
 
 static MendSyncPhoto *
 current_photo (MendSyncPass *pass)
@@ -58,30 +59,84 @@ photo_problem (GTask *task, const char *problem)
   photo_skip (task);
 }
 
-static gboolean
-store_offset (GTask *task, gint64 offset, gboolean complete)
+/* Where HQ stands on one photo, held until the store has it (on a thread: one fsync per
+ * chunk), and what the pass does next. */
+typedef enum
 {
+  AFTER_OFFSET_CONTINUE, /* the next chunk, or the next photo when complete */
+  AFTER_OFFSET_CHECK_HASH,
+} AfterOffset;
+
+typedef struct
+{
+  char *sha256;
+  gint64 offset;
+  gboolean complete;
+  AfterOffset after;
+} Offset;
+
+static void
+offset_free (Offset *offset)
+{
+  g_free (offset->sha256);
+  g_free (offset);
+}
+
+static gboolean
+offset_write (MendStore *store, gpointer data, GError **error)
+{
+  Offset *offset = data;
+
+  return mend_store_sync_set_photo_offset (store, offset->sha256, offset->offset, offset->complete,
+                                           error);
+}
+
+static void
+offset_stored_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
   MendSyncPass *pass = g_task_get_task_data (task);
   MendSyncPhoto *photo = current_photo (pass);
+  gpointer data = NULL;
+  Offset *stored;
   GError *error = NULL;
 
-  if (!mend_store_sync_set_photo_offset (pass->engine->store, photo->sha256, offset, complete,
-                                         &error))
+  if (!mend_sync_pass_write_finish (result, &data, &error))
     {
       mend_sync_pass_fail (task, error);
-      return FALSE;
+      return;
     }
-  if (offset > photo->uploaded_offset)
-    pass->engine->progress.bytes_done += offset - photo->uploaded_offset;
-  photo->uploaded_offset = offset;
-  pass->offset = offset;
-  if (complete)
+  stored = data;
+  if (stored->offset > photo->uploaded_offset)
+    pass->engine->progress.bytes_done += stored->offset - photo->uploaded_offset;
+  photo->uploaded_offset = stored->offset;
+  pass->offset = stored->offset;
+  if (stored->complete)
     {
       pass->report->photos_uploaded++;
       pass->engine->progress.photos_done++;
     }
   mend_sync_pass_progress (pass);
-  return TRUE;
+  if (stored->after == AFTER_OFFSET_CHECK_HASH)
+    check_hash (task);
+  else if (stored->complete)
+    photo_skip (task);
+  else
+    photo_send_chunk (task);
+}
+
+/* Stores the offset HQ confirmed for the current photo, then goes on as @after says. */
+static void
+store_offset (GTask *task, gint64 offset, gboolean complete, AfterOffset after)
+{
+  MendSyncPass *pass = g_task_get_task_data (task);
+  Offset *stored = g_new0 (Offset, 1);
+
+  stored->sha256 = g_strdup (current_photo (pass)->sha256);
+  stored->offset = offset;
+  stored->complete = complete;
+  stored->after = after;
+  mend_sync_pass_write (task, offset_write, stored, (GDestroyNotify)offset_free, offset_stored_cb);
 }
 
 /* Reads Upload-Offset (and Upload-Complete) from HQ's answer. */
@@ -210,12 +265,7 @@ patch_done (GObject *source, GAsyncResult *result, gpointer user_data)
           return;
         }
       pass->offset_mismatches = 0;
-      if (!store_offset (task, offset, complete))
-        return;
-      if (complete)
-        photo_skip (task);
-      else
-        photo_send_chunk (task);
+      store_offset (task, offset, complete, AFTER_OFFSET_CONTINUE);
       return;
 
     case 409:
@@ -228,18 +278,12 @@ patch_done (GObject *source, GAsyncResult *result, gpointer user_data)
           return;
         }
       /* HQ holds a different amount (an answer was lost): go on from where HQ stands. */
-      if (!store_offset (task, offset, complete))
-        return;
-      if (complete)
-        photo_skip (task);
-      else
-        photo_send_chunk (task);
+      store_offset (task, offset, complete, AFTER_OFFSET_CONTINUE);
       return;
 
     case 422:
       /* HQ hashed the whole file and it was not its name; HQ dropped its copy. */
-      if (store_offset (task, 0, FALSE))
-        check_hash (task);
+      store_offset (task, 0, FALSE, AFTER_OFFSET_CHECK_HASH);
       return;
 
     case 413:
@@ -407,12 +451,7 @@ head_done (GObject *source, GAsyncResult *result, gpointer user_data)
                            photo->sha256, text);
       return;
     }
-  if (!store_offset (task, offset, complete))
-    return;
-  if (complete)
-    photo_skip (task);
-  else
-    photo_send_chunk (task);
+  store_offset (task, offset, complete, AFTER_OFFSET_CONTINUE);
 }
 
 static void

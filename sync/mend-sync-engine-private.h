@@ -42,7 +42,17 @@ typedef struct
   gboolean restarted;      /* the current photo was sent again from 0 after a 422 */
 } MendSyncPass;
 
+/* A write to the store, run on a thread of its own so that its fsync never holds up the
+ * calling (UI) thread; the pass goes on in @callback, back on the pass's main context. */
+typedef gboolean (*MendSyncWriteFunc) (MendStore *store, gpointer data, GError **error);
+
 /* mend-sync-engine.c */
+void mend_sync_pass_write (GTask *task,
+                           MendSyncWriteFunc func,
+                           gpointer data,
+                           GDestroyNotify free_data,
+                           GAsyncReadyCallback callback);
+gboolean mend_sync_pass_write_finish (GAsyncResult *result, gpointer *out_data, GError **error);
 void mend_sync_pass_note_response (MendSyncPass *pass, const MendHttpResponse *response);
 void mend_sync_pass_stop (GTask *task, MendSyncState state, const char *format, ...)
     G_GNUC_PRINTF (3, 4);

@@ -111,6 +111,51 @@ mend_sync_refusal_text (const MendHttpResponse *response)
                           response->status);
 }
 
+/* How the pass went, for the store's enrolment row (last attempt, success, clock). */
+typedef struct
+{
+  gint64 at_ms;
+  gboolean success;
+  char *last_error;
+  gboolean has_clock_skew;
+  gint64 clock_skew_ms;
+} PassRecord;
+
+static void
+pass_record_free (PassRecord *record)
+{
+  g_free (record->last_error);
+  g_free (record);
+}
+
+static gboolean
+pass_record_write (MendStore *store, gpointer data, GError **error)
+{
+  PassRecord *record = data;
+
+  return mend_store_sync_record_pass (store, record->at_ms, record->success, record->last_error,
+                                      record->has_clock_skew, record->clock_skew_ms, record->at_ms,
+                                      error);
+}
+
+static void
+pass_recorded_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  MendSyncPass *pass = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!mend_sync_pass_write_finish (result, NULL, &error))
+    {
+      mend_sync_pass_fail (task, error);
+      return;
+    }
+  pass->engine->running = FALSE;
+  mend_sync_pass_progress (pass);
+  g_task_return_pointer (task, g_steal_pointer (&pass->report),
+                         (GDestroyNotify)mend_sync_report_free);
+}
+
 static void
 pass_finish (GTask *task)
 {
@@ -120,6 +165,7 @@ pass_finish (GTask *task)
   g_autoptr (MendSyncEnrolment) enrolment = NULL;
   GError *error = NULL;
   MendSyncCounts *counts;
+  PassRecord *record;
 
   counts = mend_store_sync_get_counts (self->store, &error);
   if (counts == NULL)
@@ -140,18 +186,14 @@ pass_finish (GTask *task)
   else
     report->state = MEND_SYNC_STATE_COMPLETE;
 
-  if (!mend_store_sync_record_pass (
-          self->store, g_get_real_time () / 1000,
-          report->stopped == NULL && report->state != MEND_SYNC_STATE_REENROL, report->stopped,
-          report->has_clock_skew, report->clock_skew_ms, g_get_real_time () / 1000, &error))
-    {
-      mend_sync_pass_fail (task, error);
-      return;
-    }
-  self->running = FALSE;
-  mend_sync_pass_progress (pass);
-  g_task_return_pointer (task, g_steal_pointer (&pass->report),
-                         (GDestroyNotify)mend_sync_report_free);
+  record = g_new0 (PassRecord, 1);
+  record->at_ms = g_get_real_time () / 1000;
+  record->success = report->stopped == NULL && report->state != MEND_SYNC_STATE_REENROL;
+  record->last_error = g_strdup (report->stopped);
+  record->has_clock_skew = report->has_clock_skew;
+  record->clock_skew_ms = report->clock_skew_ms;
+  mend_sync_pass_write (task, pass_record_write, record, (GDestroyNotify)pass_record_free,
+                        pass_recorded_cb);
 }
 
 /**
@@ -246,6 +288,35 @@ common_refusal (GTask *task, const MendHttpResponse *response, const char *what)
 
 /* Pull: GET /api/v1/manifest (PROTOCOL.md section 12). */
 
+static gboolean
+manifest_write (MendStore *store, gpointer data, GError **error)
+{
+  MendWireManifest *manifest = data;
+
+  return mend_store_sync_apply_manifest (store, manifest->reference, manifest->deleted,
+                                         manifest->full, manifest->cursor, manifest->hq_public_key,
+                                         manifest->team_name, error);
+}
+
+static void
+manifest_applied_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  MendSyncPass *pass = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!mend_sync_pass_write_finish (result, NULL, &error))
+    {
+      /* A manifest the store refuses changes nothing; HQ has to send a better one. */
+      mend_sync_pass_stop (task, MEND_SYNC_STATE_WAITING, "applying HQ's manifest: %s",
+                           error->message);
+      g_error_free (error);
+      return;
+    }
+  pass->report->manifest_applied = TRUE;
+  pass_finish (task);
+}
+
 static void
 pull_done (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -291,18 +362,8 @@ pull_done (GObject *source, GAsyncResult *result, gpointer user_data)
                            manifest->team_id, pass->team_id);
       return;
     }
-  if (!mend_store_sync_apply_manifest (pass->engine->store, manifest->reference, manifest->deleted,
-                                       manifest->full, manifest->cursor, manifest->hq_public_key,
-                                       manifest->team_name, &error))
-    {
-      /* A manifest the store refuses changes nothing; HQ has to send a better one. */
-      mend_sync_pass_stop (task, MEND_SYNC_STATE_WAITING, "applying HQ's manifest: %s",
-                           error->message);
-      g_error_free (error);
-      return;
-    }
-  pass->report->manifest_applied = TRUE;
-  pass_finish (task);
+  mend_sync_pass_write (task, manifest_write, g_steal_pointer (&manifest),
+                        (GDestroyNotify)mend_wire_manifest_free, manifest_applied_cb);
 }
 
 void
@@ -334,35 +395,154 @@ mend_sync_pass_pull (GTask *task)
                                   pull_done, g_object_ref (task));
 }
 
+/* Store writes off the calling thread. Each commits with an fsync (synchronous=FULL), which
+ * on a handheld's flash can take tens of milliseconds; in the app the engine runs on the main
+ * thread, so the write goes to a thread and the pass waits for it there instead. The store's
+ * write lock keeps it one writer at a time with the UI's own records. A pass makes one write
+ * at a time, so they land in order. */
+
+typedef struct
+{
+  MendSyncWriteFunc func;
+  gpointer data;
+  GDestroyNotify free_data;
+} Write;
+
+static void
+write_free (Write *write)
+{
+  if (write->free_data != NULL)
+    write->free_data (write->data);
+  g_free (write);
+}
+
+static void
+write_in_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  Write *write = task_data;
+  GError *error = NULL;
+
+  if (write->func (MEND_STORE (source), write->data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/**
+ * mend_sync_pass_write:
+ * @task: the pass; @callback gets a reference to it as its user data
+ *
+ * Runs @func on a worker thread. Not cancellable: a write that started commits or fails.
+ */
+void
+mend_sync_pass_write (GTask *task,
+                      MendSyncWriteFunc func,
+                      gpointer data,
+                      GDestroyNotify free_data,
+                      GAsyncReadyCallback callback)
+{
+  MendSyncPass *pass = g_task_get_task_data (task);
+  g_autoptr (GTask) write_task = NULL;
+  Write *write = g_new0 (Write, 1);
+
+  write->func = func;
+  write->data = data;
+  write->free_data = free_data;
+  write_task = g_task_new (pass->engine->store, NULL, callback, g_object_ref (task));
+  g_task_set_source_tag (write_task, mend_sync_pass_write);
+  g_task_set_task_data (write_task, write, (GDestroyNotify)write_free);
+  g_task_run_in_thread (write_task, write_in_thread);
+}
+
+/**
+ * mend_sync_pass_write_finish:
+ * @out_data: (out) (optional) (transfer none): the data given to mend_sync_pass_write()
+ */
+gboolean
+mend_sync_pass_write_finish (GAsyncResult *result, gpointer *out_data, GError **error)
+{
+  Write *write = g_task_get_task_data (G_TASK (result));
+
+  if (out_data != NULL)
+    *out_data = write->data;
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
 /* Push: POST /api/v1/events (PROTOCOL.md sections 10 and 13.1). */
 
 static void push_next (GTask *task);
 
+/* HQ's answer to one batch, held until the store has settled it on its thread. */
+typedef struct
+{
+  MendWireResults *results; /* the messages the outcomes point into */
+  MendSyncOutcome *outcomes;
+  guint n_outcomes;
+} Settle;
+
+static void
+settle_free (Settle *settle)
+{
+  g_clear_pointer (&settle->results, mend_wire_results_free);
+  g_free (settle->outcomes);
+  g_free (settle);
+}
+
 static gboolean
-settle_batch (GTask *task, const MendWireResults *results, GError **error)
+settle_write (MendStore *store, gpointer data, GError **error)
+{
+  Settle *settle = data;
+
+  return mend_store_sync_settle_events (store, settle->outcomes, settle->n_outcomes, error);
+}
+
+static void
+settled_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GTask) task = user_data;
+  MendSyncPass *pass = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!mend_sync_pass_write_finish (result, NULL, &error))
+    {
+      mend_sync_pass_fail (task, error);
+      return;
+    }
+  pass->engine->progress.events_done += pass->batch->len;
+  mend_sync_pass_progress (pass);
+  push_next (task);
+}
+
+/* Takes @results; the batch (whose ids the outcomes name) lives until push_next(). */
+static void
+settle_batch (GTask *task, MendWireResults *results)
 {
   MendSyncPass *pass = g_task_get_task_data (task);
-  g_autofree MendSyncOutcome *outcomes = g_new0 (MendSyncOutcome, pass->batch->len);
+  Settle *settle = g_new0 (Settle, 1);
 
+  settle->results = results;
+  settle->outcomes = g_new0 (MendSyncOutcome, pass->batch->len);
+  settle->n_outcomes = pass->batch->len;
   for (guint i = 0; i < pass->batch->len; i++)
     {
       const MendWireResult *result = g_ptr_array_index (results->results, i);
       const MendEventRow *row = g_ptr_array_index (pass->batch, i);
+      MendSyncOutcome *outcome = &settle->outcomes[i];
 
-      outcomes[i].event_id = row->id;
-      outcomes[i].parked = !mend_wire_status_acknowledges (result->status);
-      outcomes[i].message
+      outcome->event_id = row->id;
+      outcome->parked = !mend_wire_status_acknowledges (result->status);
+      outcome->message
           = result->message != NULL ? result->message : mend_wire_status_to_string (result->status);
-      if (outcomes[i].parked)
+      if (outcome->parked)
         {
           pass->report->events_parked++;
           g_info ("event %" G_GINT64_FORMAT " parked by HQ (%s): %s", row->seq,
-                  mend_wire_status_to_string (result->status), outcomes[i].message);
+                  mend_wire_status_to_string (result->status), outcome->message);
         }
       else
         pass->report->events_acknowledged++;
     }
-  return mend_store_sync_settle_events (pass->engine->store, outcomes, pass->batch->len, error);
+  mend_sync_pass_write (task, settle_write, settle, (GDestroyNotify)settle_free, settled_cb);
 }
 
 static void
@@ -416,14 +596,7 @@ push_done (GObject *source, GAsyncResult *result, gpointer user_data)
       g_clear_error (&error);
       return;
     }
-  if (!settle_batch (task, results, &error))
-    {
-      mend_sync_pass_fail (task, error);
-      return;
-    }
-  pass->engine->progress.events_done += pass->batch->len;
-  mend_sync_pass_progress (pass);
-  push_next (task);
+  settle_batch (task, g_steal_pointer (&results));
 }
 
 static void

@@ -64,12 +64,16 @@ mend_test_ui_open_with_gps (MendTestUi *t, MendGpsSource *gps)
   /* A caller may have chosen the folder (a small filesystem, say). */
   if (t->dir == NULL)
     t->dir = mend_test_temp_dir ();
-  path = g_build_filename (t->dir, "mend.db", NULL);
-  t->store = mend_store_open (path, MEND_STORE_OPEN_DEFAULT, &error);
-  g_assert_no_error (error);
-  mend_store_load_demo (t->store, &error);
-  g_assert_no_error (error);
-  t->session_id = mend_demo_session_id ("spring-rise", 0);
+  /* A caller may bring a store of its own (and its session id) instead of the demo. */
+  if (t->store == NULL)
+    {
+      path = g_build_filename (t->dir, "mend.db", NULL);
+      t->store = mend_store_open (path, MEND_STORE_OPEN_DEFAULT, &error);
+      g_assert_no_error (error);
+      mend_store_load_demo (t->store, &error);
+      g_assert_no_error (error);
+      t->session_id = mend_demo_session_id ("spring-rise", 0);
+    }
 
   /* The app's own style, as AdwApplication loads it for `mend`: sizes in the tests are the
    * sizes on the device. */
@@ -110,6 +114,22 @@ mend_test_ui_close (MendTestUi *t)
   mend_test_remove_tree (t->dir);
   g_clear_pointer (&t->dir, g_free);
   g_clear_pointer (&t->session_id, g_free);
+}
+
+static gboolean
+sync_counted (gpointer data)
+{
+  return !mend_sync_status_get_busy (data) && mend_sync_status_has_backlog (data);
+}
+
+/* The window counts what waits to sync on a thread, shortly after records land. */
+void
+mend_test_ui_wait_sync_counts (MendTestUi *t)
+{
+  mend_test_ui_wait_idle (t);
+  mend_test_ui_wait_for (sync_counted, t->sync_status, 10000);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
 }
 
 static gboolean

@@ -19,8 +19,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MendTestEventRow, mend_event_row_free)
 
 typedef struct
 {
-  char *dir; /* set before opening to put the store there; removed on closing */
-  MendStore *store;
+  char *dir;        /* set before opening to put the store there; removed on closing */
+  MendStore *store; /* set before opening (with dir and session_id) to use it, not the demo */
   MendRecorder *recorder;
   MendSyncStatus *sync_status;
   GSettings *settings;
@@ -36,6 +36,7 @@ void mend_test_ui_close (MendTestUi *t);
 typedef gboolean (*MendTestUiCondition) (gpointer data);
 void mend_test_ui_wait_for (MendTestUiCondition condition, gpointer data, guint timeout_ms);
 void mend_test_ui_wait_idle (MendTestUi *t);
+void mend_test_ui_wait_sync_counts (MendTestUi *t);
 void mend_test_ui_spin (guint ms);
 
 /* Activates @action on @widget (or an ancestor that installs it); _activate fails the test

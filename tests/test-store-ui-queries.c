@@ -101,6 +101,31 @@ test_history (Fixture *f, gconstpointer data)
   g_assert_null (row->outcome);
   g_assert_null (row->voided_by);
   g_assert_cmpint (row->occurred_at_ms, >, 0);
+  g_assert_cmpint (row->note, ==, MEND_HISTORY_NOTE_NONE);
+}
+
+/* The history says whether a record has notes, and in which form, without their text. A store
+ * never enrolled keeps them plainly (sealed ones: tests/test-ui-sync.c). */
+static void
+test_history_notes (Fixture *f, gconstpointer data)
+{
+  g_autofree char *session = mend_test_session_id (0);
+  g_autofree char *person = mend_test_participant_id (0, 0);
+  g_autoptr (GPtrArray) rows = NULL;
+  g_autoptr (GError) error = NULL;
+  MendCheckOut details = { .outcome = "ATTC", .notes = "Worked well" };
+  const MendHistoryRow *row;
+
+  g_free (mend_test_record_ok (f->store, mend_command_start_session (session)));
+  g_free (mend_test_record_ok (f->store, mend_command_check_in (session, person)));
+  g_free (mend_test_record_ok (f->store, mend_command_check_out (session, person, &details)));
+  rows = mend_store_list_person_history (f->store, person, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, 2);
+  row = g_ptr_array_index (rows, 0);
+  g_assert_cmpint (row->note, ==, MEND_HISTORY_NOTE_PLAIN);
+  row = g_ptr_array_index (rows, 1);
+  g_assert_cmpint (row->note, ==, MEND_HISTORY_NOTE_NONE);
 }
 
 static void
@@ -152,6 +177,8 @@ main (int argc, char **argv)
 
   g_test_add_func ("/store-ui-queries/supervisors", test_supervisors_demo);
   g_test_add ("/store-ui-queries/history", Fixture, NULL, fixture_set_up, test_history,
+              fixture_tear_down);
+  g_test_add ("/store-ui-queries/history-notes", Fixture, NULL, fixture_set_up, test_history_notes,
               fixture_tear_down);
   g_test_add ("/store-ui-queries/backlog", Fixture, NULL, fixture_set_up, test_backlog,
               fixture_tear_down);

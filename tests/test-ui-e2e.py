@@ -8,8 +8,8 @@
 #
 # It loads the demo into a throwaway store with `mendctl demo`, starts `mend --db STORE`,
 # gives Joe Marsh a wrong PIN (the refusal shows, nothing is recorded), unlocks as Ana
-# Whitfield, opens today's Spring Rise session, starts it, checks Daniel Hart in and out, and
-# then reads the event log back with `mendctl events --json`.
+# Whitfield, opens today's Spring Rise session, starts it, checks Daniel Hart in, presses his
+# safety briefing, checks him out, and then reads the event log back with `mendctl events --json`.
 #
 # Needs a display and a session bus: the suite runs under one of each,
 #   dbus-run-session -- xvfb-run -a -s "-screen 0 720x1440x24" meson test -C BUILD
@@ -17,12 +17,10 @@
 # (at-spi2-core's at-spi-bus-launcher, org.a11y.Bus) on demand when mend asks for it; nothing
 # else needs starting, but GTK_A11Y must not be "none".
 #
-# Where GTK 4.8 falls short, the test works around it and says so in a TAP comment:
-# - a GtkLabel's accessible name is replaced by its text whenever the text is set, so a
-#   message label is found by what it says once its name is gone;
-# - a check button has no Action interface (and grab_focus is not implemented), so it is
-#   reached with Tab and pressed with Space, sent through XTest by xdotool; the registry's own
-#   key synthesis has no display when the session bus was started before Xvfb.
+# Every control it uses has an Action interface and a name that stays put: the outcome choices
+# are toggle buttons (GTK 4.8 check buttons have no Action), and labels whose text changes are
+# named again after each change (GTK 4.8 replaces a label's name with its text). A control that
+# cannot be pressed through AT-SPI, or a label that lost its name, fails the test.
 #
 # Usage: test-ui-e2e.py MEND MENDCTL (or $MEND and $MENDCTL). Prints TAP.
 
@@ -186,19 +184,8 @@ def is_visible(obj):
 
 
 def name_matches(found, name):
-    if found == name:
-        return True
-    # A check button whose label is also its accessible label reads its name twice on GTK 4.8
-    # ("Attended, complied Attended, complied"); accepted, and reported once.
-    if found == name + " " + name:
-        if name not in doubled_names:
-            doubled_names.add(name)
-            diag("accessible name %r is doubled: %r" % (name, found))
-        return True
-    return False
-
-
-doubled_names = set()
+    # Exact: a doubled name ("Attended, complied Attended, complied") is a bug to report.
+    return found == name
 
 
 def find(app, role, name, visible=True):
@@ -264,8 +251,7 @@ def similar(app, name):
 def press(app, role, name):
     node = wait_for(app, role, name)
     if node.get_n_actions() < 1:
-        keyboard_press(app, node, role, name)
-        return node
+        raise Failure("%s %r has no Action interface: AT-SPI cannot press it" % (role, name))
     if not node.do_action(0):
         raise Failure("pressing %s %r was refused" % (role, name))
     # GTK 4.8 answers the action by activating the widget, and a button activated that way
@@ -275,41 +261,6 @@ def press(app, role, name):
     return node
 
 
-def xdotool(*args):
-    out = subprocess.run(["xdotool", *args], capture_output=True, text=True, timeout=10)
-    if out.returncode != 0:
-        raise Failure("xdotool %s: %s" % (" ".join(args), out.stderr.strip()))
-    return out.stdout
-
-
-def keyboard_press(app, node, role, name):
-    """GTK 4.8 gives check buttons no Action interface and no working grab_focus, so such a
-    control is reached as a keyboard user reaches it: Tab until AT-SPI says it has the focus,
-    then Space. The keys go through XTest from this process (xdotool): the accessibility
-    registry's own key synthesis needs a display it may not have been started with."""
-    if shutil.which("xdotool") is None:
-        raise Failure("%s %r can only be reached by keyboard, and xdotool is missing" % (role, name))
-    if name not in keyboard_names:
-        keyboard_names.add(name)
-        diag("%s %r has no action on GTK 4.8; pressed with Tab and Space" % (role, name))
-    windows = xdotool("search", "--sync", "--onlyvisible", "--pid", str(mend.pid)).split()
-    if not windows:
-        raise Failure("no X window of mend to send keys to")
-    xdotool("windowfocus", "--sync", windows[0])
-    for _ in range(200):
-        if states(node).contains(Atspi.StateType.FOCUSED):
-            break
-        xdotool("key", "--clearmodifiers", "Tab")
-        time.sleep(0.03)
-    else:
-        raise Failure("Tab never brought the focus to %s %r" % (role, name))
-    xdotool("key", "--clearmodifiers", "space")
-    time.sleep(PRESS_SECONDS)
-
-
-keyboard_names = set()
-
-
 def text_of(node):
     try:
         return node.get_text(0, node.get_character_count())
@@ -317,46 +268,24 @@ def text_of(node):
         return node.get_name()
 
 
-def label_text(app, name, fallback=None):
-    """The text of the label named @name. GTK 4.8's GtkLabel replaces a label's accessible name
-    with its text whenever the text changes, so a label named in the .ui file keeps that name
-    only until it is first set; @fallback, a test on the text, then finds it by what it says.
-    Which of the two found it is reported once, so the missing name is not hidden."""
+def label_text(app, name, condition):
+    """The text of the label named @name, once @condition holds for it. The name must stay put
+    while the text changes (the app names such labels again after each change)."""
     node = find(app, "label", name)
-    if node is not None:
-        return text_of(node)
-    if fallback is None:
+    if node is None:
         return None
-    app.clear_cache()
-    for node in walk(app):
-        try:
-            if node.get_role_name() == "label" and is_visible(node):
-                text = text_of(node)
-                if text and fallback(text):
-                    if name not in lost_names:
-                        lost_names.add(name)
-                        diag("label %r lost its accessible name; found by its text %r" % (name, text))
-                    return text
-        except gi.repository.GLib.Error:
-            continue
-    return None
-
-
-lost_names = set()
+    text = text_of(node)
+    return text if text and condition(text) else None
 
 
 def pin_length(app):
-    """How many digits the PIN display says were typed, from its description."""
-    app.clear_cache()
-    for node in walk(app):
-        try:
-            if node.get_role_name() != "label":
-                continue
-            words = (node.get_description() or "").split()
-            if len(words) == 3 and words[0].isdigit() and words[1:] in (["digit", "entered"], ["digits", "entered"]):
-                return int(words[0])
-        except gi.repository.GLib.Error:
-            continue
+    """How many digits the label named 'PIN entered' says were typed, from its description."""
+    node = find(app, "label", "PIN entered")
+    if node is None:
+        return None
+    words = (node.get_description() or "").split()
+    if len(words) == 3 and words[0].isdigit() and words[1:] in (["digit", "entered"], ["digits", "entered"]):
+        return int(words[0])
     return None
 
 
@@ -453,6 +382,20 @@ def step_check_in():
     wait_for(app, "push button", "Check out " + PERSON[1])
     if find(app, "push button", "Check in " + PERSON[1]) is not None:
         raise Failure("the row still offers Check in after checking in")
+    # The safety briefing: a toggle button (a "push button" with a pressed state on GTK 4.8),
+    # pressed through its Action like the rest; once recorded it stays pressed and waits.
+    press(app, "push button", "Safety briefing " + PERSON[1])
+    wait_until("'Safety briefing %s' pressed and no longer pressable" % PERSON[1],
+               lambda: briefing_done(app))
+
+
+def briefing_done(app):
+    node = find(app, "push button", "Safety briefing " + PERSON[1])
+    if node is None:
+        return False
+    node_states = states(node)
+    return (node_states.contains(Atspi.StateType.PRESSED) or node_states.contains(Atspi.StateType.CHECKED)) \
+        and not node_states.contains(Atspi.StateType.SENSITIVE)
 
 
 def arrival_clock(app):
@@ -478,7 +421,8 @@ def credited_minutes(text):
 def step_check_out():
     app = context["app"]
     press(app, "push button", "Check out " + PERSON[1])
-    press(app, "check box", OUTCOME)
+    # A toggle button: on GTK 4.8 its role is "push button", with a pressed/checked state.
+    press(app, "push button", OUTCOME)
     # Arrival is prefilled with the check-in time; six taps on "earlier" move it back 30
     # minutes, so the review has time to credit. Each tap is waited for on the clock it shows.
     for _ in range(ARRIVAL_STEPS):
@@ -505,6 +449,7 @@ def step_events():
     expected = [
         ("session.started", None),
         ("attendance.checked_in", PERSON[0]),
+        ("attendance.briefed", PERSON[0]),
         ("attendance.checked_out", PERSON[0]),
     ]
     if kinds != expected:
@@ -516,7 +461,7 @@ def step_events():
             raise Failure("event %s was recorded under %s, not %s" % (e["id"], e["supervisor"], SUPERVISOR[0]))
         if e["fix"]["state"] != "off":
             raise Failure("event %s has fix state %s with --no-gps" % (e["id"], e["fix"]["state"]))
-    checked_out = recorded[2]["payload"]
+    checked_out = recorded[3]["payload"]
     if checked_out.get("outcome") != "ATTC":
         raise Failure("the check-out's outcome is %r, not ATTC: %r" % (checked_out.get("outcome"), checked_out))
     # What the review showed is what the store credits, and the arrival moved back 30 minutes
@@ -548,7 +493,7 @@ def step_quit():
     if mend.returncode != 0:
         raise Failure("mend exited with %d" % mend.returncode)
     # What was recorded survives the app closing.
-    if len(events()) != 3:
+    if len(events()) != 4:
         raise Failure("the store lost events when mend closed")
 
 
@@ -558,9 +503,9 @@ steps = [
     ("a wrong PIN shows the refusal, stays locked and records nothing", step_wrong_pin),
     ("the right PIN unlocks and Today shows the session card", step_unlock),
     ("the session opens and starts; the roster offers Check in", step_open_and_start),
-    ("Check in turns the row's action into Check out", step_check_in),
+    ("Check in turns the row's action into Check out; the briefing is pressed", step_check_in),
     ("check-out with an outcome, review and save; the row is done", step_check_out),
-    ("mendctl events --json: start, check-in, check-out under sup-ana; verify", step_events),
+    ("mendctl events --json: start, check-in, briefing, check-out under sup-ana; verify", step_events),
     ("Close ends mend with status 0 and the events stay", step_quit),
 ]
 

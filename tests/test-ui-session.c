@@ -242,10 +242,12 @@ test_sync_counts (Fixture *t, gconstpointer data)
   MendSyncPage *page = MEND_SYNC_PAGE (mend_window_get_page (t->window, "sync"));
 
   mend_test_ui_activate (GTK_WIDGET (t->window), "win.show-sync", NULL);
+  mend_test_ui_wait_sync_counts (t);
   g_assert_true (g_str_has_prefix (mend_sync_page_get_events_text (page), "0 "));
   mend_test_ui_start_session (t);
   mend_test_ui_check_in (t, "demo-p-hart");
-  /* The page follows the store after each record. */
+  /* The page follows the store after records, counted off the main thread. */
+  mend_test_ui_wait_sync_counts (t);
   g_assert_true (g_str_has_prefix (mend_sync_page_get_events_text (page), "2 "));
   g_assert_true (g_str_has_prefix (mend_sync_page_get_photos_text (page), "0 "));
 }
@@ -376,10 +378,14 @@ test_settings (Fixture *t, gconstpointer data)
   GtkWidget *page = mend_window_get_page (t->window, "settings");
   MendSettingsPage *settings = MEND_SETTINGS_PAGE (page);
   g_autofree char *gpsd = NULL;
-  g_autofree char *hq = NULL;
 
   mend_test_ui_activate (GTK_WIDGET (t->window), "win.show-settings", NULL);
   g_assert_cmpstr (mend_window_get_visible_page (t->window), ==, "settings");
+
+  /* Photos on metered networks: the switch is the setting the scheduler follows. */
+  g_assert_false (g_settings_get_boolean (t->settings, "sync-photos-on-metered"));
+  gtk_switch_set_active (GTK_SWITCH (mend_settings_page_get_metered_switch (settings)), TRUE);
+  g_assert_true (g_settings_get_boolean (t->settings, "sync-photos-on-metered"));
 
   mend_test_ui_activate (page, "settings.photo-step", "i", 256);
   g_assert_cmpuint (g_settings_get_uint (t->settings, "photo-long-edge"), ==, 2048 + 256);
@@ -399,17 +405,6 @@ test_settings (Fixture *t, gconstpointer data)
   mend_test_ui_activate (page, "settings.save-gpsd", NULL);
   gpsd = g_settings_get_string (t->settings, "gpsd-address");
   g_assert_cmpstr (gpsd, ==, "127.0.0.1:2948");
-
-  mend_settings_page_set_text (settings, "hq-address", "ftp://hq.example.org");
-  mend_test_ui_activate (page, "settings.save-hq", NULL);
-  g_assert_nonnull (strstr (mend_settings_page_get_message (settings), "https://"));
-  hq = g_settings_get_string (t->settings, "hq-address");
-  g_assert_cmpstr (hq, ==, "");
-  g_clear_pointer (&hq, g_free);
-  mend_settings_page_set_text (settings, "hq-address", "https://hq.example.org");
-  mend_test_ui_activate (page, "settings.save-hq", NULL);
-  hq = g_settings_get_string (t->settings, "hq-address");
-  g_assert_cmpstr (hq, ==, "https://hq.example.org");
 }
 
 static void
@@ -468,10 +463,51 @@ test_large_text (Fixture *t, gconstpointer data)
   g_object_set (settings, "gtk-xft-dpi", dpi, NULL);
 }
 
+/* Every label on screen (mapped) whose text holds @needle, for the locked-screen check. */
+static void
+find_shown_text (GtkWidget *widget, const char *needle, GPtrArray *found)
+{
+  if (!gtk_widget_get_mapped (widget))
+    return;
+  if (GTK_IS_LABEL (widget) && strstr (gtk_label_get_label (GTK_LABEL (widget)), needle) != NULL)
+    g_ptr_array_add (found, g_strdup (gtk_label_get_label (GTK_LABEL (widget))));
+  if (GTK_IS_EDITABLE (widget) && strstr (gtk_editable_get_text (GTK_EDITABLE (widget)), needle))
+    g_ptr_array_add (found, g_strdup (gtk_editable_get_text (GTK_EDITABLE (widget))));
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    find_shown_text (child, needle, found);
+}
+
+/* A locked device left on a bench shows no one's name, and no one's record, title included. */
+static void
+test_locked_shows_nothing (Fixture *t, gconstpointer data)
+{
+  const char *const personal[] = { "Daniel Hart", "Hart", "Unlocked by", "Spring Rise" };
+
+  mend_test_ui_start_session (t);
+  mend_test_ui_check_in (t, "demo-p-hart");
+  mend_test_ui_activate (GTK_WIDGET (t->window), "win.check-out", "s", "demo-p-hart");
+  mend_window_lock (t->window);
+  /* After the lock's cross-fade, if there is one. */
+  mend_test_ui_spin (1000);
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (t->window)), ==, "Mend");
+  for (guint i = 0; i < G_N_ELEMENTS (personal); i++)
+    {
+      g_autoptr (GPtrArray) found = g_ptr_array_new_with_free_func (g_free);
+
+      find_shown_text (GTK_WIDGET (t->window), personal[i], found);
+      for (guint j = 0; j < found->len; j++)
+        g_test_message ("shown while locked: %s", (char *)g_ptr_array_index (found, j));
+      g_assert_cmpuint (found->len, ==, 0);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   mend_test_ui_init (&argc, &argv);
+  g_test_add ("/ui/session/locked-shows-nothing", Fixture, NULL, fixture_set_up,
+              test_locked_shows_nothing, fixture_tear_down);
 
   g_test_add ("/ui/session/check-in", Fixture, NULL, fixture_set_up, test_check_in,
               fixture_tear_down);

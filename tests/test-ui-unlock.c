@@ -43,6 +43,7 @@ test_right_pin (Fixture *t, gconstpointer data)
       ==, 0);
   /* Today's two demo sessions, and a status line that says GPS is off and nothing waits. */
   g_assert_cmpuint (mend_today_page_get_n_cards (today), ==, 2);
+  mend_test_ui_wait_sync_counts (t);
   g_assert_nonnull (strstr (mend_today_page_get_status_text (today), "GPS off"));
   g_assert_nonnull (strstr (mend_today_page_get_status_text (today), "nothing waits"));
 }

@@ -11,6 +11,7 @@
 #include "mend-recorder.h"
 #include "mend-store-sync-status.h"
 #include "mend-store.h"
+#include "mend-sync-scheduler.h"
 #include "mend-window.h"
 
 struct _MendApplication
@@ -23,6 +24,8 @@ struct _MendApplication
   GSettings *settings;
   MendRecorder *recorder;
   MendSyncStatus *sync_status;
+  MendSyncEngine *engine;
+  MendSyncScheduler *scheduler;
 };
 
 G_DEFINE_FINAL_TYPE (MendApplication, mend_application, ADW_TYPE_APPLICATION)
@@ -65,6 +68,31 @@ mend_application_handle_local_options (GApplication *app, GVariantDict *options)
   return -1;
 }
 
+/* The sync engine and its scheduler: passes at start, after records, when the network comes
+ * back, periodically while anything waits, and on Sync now. The photo policy and retention
+ * follow the settings. An unenrolled store only waits (the Sync page offers to enrol). All of
+ * it (libcurl, the network monitor) is set up once the main loop is idle, after the window's
+ * first frame, which needs none of it. */
+static gboolean
+open_sync_cb (gpointer user_data)
+{
+  MendApplication *self = user_data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (self->scheduler != NULL || self->store == NULL)
+    return G_SOURCE_REMOVE;
+  self->engine = mend_sync_engine_new (self->store);
+  self->scheduler = mend_sync_scheduler_new (self->engine, g_network_monitor_get_default ());
+  g_settings_bind (self->settings, "sync-photos-on-metered", self->scheduler, "photos-on-metered",
+                   G_SETTINGS_BIND_GET);
+  g_settings_bind (self->settings, "retention-days", self->scheduler, "retention-days",
+                   G_SETTINGS_BIND_GET);
+  if (MEND_IS_WINDOW (window))
+    mend_window_set_scheduler (MEND_WINDOW (window), self->scheduler);
+  mend_sync_scheduler_start (self->scheduler);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 open_services (MendApplication *self)
 {
@@ -84,6 +112,7 @@ open_services (MendApplication *self)
     }
   self->recorder = mend_recorder_new (self->store, gps);
   self->sync_status = mend_store_sync_status_new (self->recorder);
+  g_idle_add_full (G_PRIORITY_LOW, open_sync_cb, g_object_ref (self), g_object_unref);
 }
 
 static void
@@ -98,6 +127,8 @@ mend_application_activate (GApplication *app)
         open_services (self);
       window = GTK_WINDOW (mend_window_new (GTK_APPLICATION (app), self->recorder,
                                             self->sync_status, self->settings));
+      if (self->scheduler != NULL)
+        mend_window_set_scheduler (MEND_WINDOW (window), self->scheduler);
     }
   gtk_window_present (window);
 }
@@ -156,6 +187,10 @@ mend_application_shutdown (GApplication *app)
 
   G_APPLICATION_CLASS (mend_application_parent_class)->shutdown (app);
   /* The store closes here, after the window: pending writes finish on its worker first. */
+  if (self->scheduler != NULL)
+    mend_sync_scheduler_stop (self->scheduler);
+  g_clear_object (&self->scheduler);
+  g_clear_object (&self->engine);
   g_clear_object (&self->sync_status);
   g_clear_object (&self->recorder);
   g_clear_object (&self->settings);
@@ -168,6 +203,8 @@ mend_application_finalize (GObject *object)
   MendApplication *self = MEND_APPLICATION (object);
 
   g_free (self->db_path);
+  g_clear_object (&self->scheduler);
+  g_clear_object (&self->engine);
   g_clear_object (&self->sync_status);
   g_clear_object (&self->recorder);
   g_clear_object (&self->settings);

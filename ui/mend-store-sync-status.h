@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* MendSyncStatus from the store alone: what waits, counted after every record. It cannot send
- * anything, and says so. */
+/* MendSyncStatus from the store alone: what waits, counted on a thread once the window has
+ * drawn its first frame and again shortly after records land. It cannot send anything, and
+ * says so. */
 #pragma once
 
 #include "mend-recorder.h"

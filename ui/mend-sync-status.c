@@ -22,6 +22,37 @@ mend_sync_status_get_backlog (MendSyncStatus *self, MendBacklog *out_backlog, GE
   return MEND_SYNC_STATUS_GET_IFACE (self)->get_backlog (self, out_backlog, error);
 }
 
+gboolean
+mend_sync_status_has_backlog (MendSyncStatus *self)
+{
+  MendSyncStatusInterface *iface;
+
+  g_return_val_if_fail (MEND_IS_SYNC_STATUS (self), FALSE);
+  iface = MEND_SYNC_STATUS_GET_IFACE (self);
+  return iface->has_backlog ? iface->has_backlog (self) : TRUE;
+}
+
+gboolean
+mend_sync_status_get_busy (MendSyncStatus *self)
+{
+  MendSyncStatusInterface *iface;
+
+  g_return_val_if_fail (MEND_IS_SYNC_STATUS (self), FALSE);
+  iface = MEND_SYNC_STATUS_GET_IFACE (self);
+  return iface->get_busy ? iface->get_busy (self) : FALSE;
+}
+
+void
+mend_sync_status_refresh (MendSyncStatus *self)
+{
+  MendSyncStatusInterface *iface;
+
+  g_return_if_fail (MEND_IS_SYNC_STATUS (self));
+  iface = MEND_SYNC_STATUS_GET_IFACE (self);
+  if (iface->refresh != NULL)
+    iface->refresh (self);
+}
+
 gint64
 mend_sync_status_get_last_success (MendSyncStatus *self)
 {

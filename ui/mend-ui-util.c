@@ -12,6 +12,7 @@
 #include "mend-photo-processor.h"
 #include "mend-rules.h"
 #include "mend-store.h"
+#include "mend-sync-error.h"
 
 /* Local wall-clock time, as on a watch: "09:30". */
 char *
@@ -120,6 +121,23 @@ mend_ui_error_message (const GError *error)
                             error->message);
   if (error->domain == MEND_GPS_ERROR)
     return g_strdup_printf (_ ("No GPS: %s"), error->message);
+  if (g_error_matches (error, MEND_SYNC_ERROR, MEND_SYNC_ERROR_BAD_URL))
+    return g_strdup_printf (_ ("That HQ address cannot be used: it must start with https:// "
+                               "(plain http:// only for an HQ on this device). %s"),
+                            error->message);
+  if (g_error_matches (error, MEND_SYNC_ERROR, MEND_SYNC_ERROR_NETWORK)
+      || g_error_matches (error, MEND_SYNC_ERROR, MEND_SYNC_ERROR_NOT_PROTOCOL))
+    return g_strdup_printf (_ ("HQ could not be reached; check the network and the address. "
+                               "Nothing is lost: everything waits on the device. (%s)"),
+                            error->message);
+  if (g_error_matches (error, MEND_SYNC_ERROR, MEND_SYNC_ERROR_UNAVAILABLE))
+    return g_strdup_printf (_ ("HQ is busy or down; the device tries again by itself. (%s)"),
+                            error->message);
+  if (g_error_matches (error, MEND_SYNC_ERROR, MEND_SYNC_ERROR_UNAUTHORIZED))
+    return g_strdup (_ ("HQ no longer accepts this device: this device must be enrolled again."));
+  if (g_error_matches (error, MEND_SYNC_ERROR, MEND_SYNC_ERROR_NOT_ENROLLED))
+    return g_strdup (_ ("This device is not enrolled with HQ yet: enrol it at the depot. "
+                        "Everything stays safely on the device until then."));
   return g_strdup (error->message);
 }
 
@@ -146,4 +164,22 @@ mend_ui_unparent_children (GtkWidget *widget)
 
   while ((child = gtk_widget_get_first_child (widget)) != NULL)
     gtk_widget_unparent (child);
+}
+
+/**
+ * mend_ui_set_named_label:
+ * @text: what the label shows
+ * @name: its accessible name, which must stay put
+ *
+ * On GTK 4.8 setting a GtkLabel's text replaces its accessible name with the text, so a label
+ * that screen readers and the end-to-end test find by name (“PIN entered”, “Hours credited”)
+ * is named again after every change.
+ */
+void
+mend_ui_set_named_label (GtkLabel *label, const char *text, const char *name)
+{
+  g_return_if_fail (GTK_IS_LABEL (label));
+
+  gtk_label_set_label (label, text);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (label), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
 }

@@ -17,5 +17,6 @@ const char *mend_ui_attendance_label (MendAttendanceState state);
 char *mend_ui_error_message (const GError *error);
 void mend_ui_unparent_children (GtkWidget *widget);
 void mend_ui_toast (GtkWidget *widget, const char *message);
+void mend_ui_set_named_label (GtkLabel *label, const char *text, const char *name);
 
 G_END_DECLS

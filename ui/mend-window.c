@@ -9,6 +9,7 @@
 
 #include "pages/check-out/mend-check-out-page.h"
 #include "pages/correct/mend-correct-page.h"
+#include "pages/enrol/mend-enrol-page.h"
 #include "pages/session/mend-person-row.h"
 #include "pages/session/mend-session-page.h"
 #include "pages/settings/mend-settings-page.h"
@@ -25,6 +26,7 @@ struct _MendWindow
 
   MendRecorder *recorder;
   MendSyncStatus *sync_status;
+  MendSyncScheduler *scheduler;
   GSettings *settings;
   gint64 last_input_us;
   guint idle_source;
@@ -42,14 +44,19 @@ struct _MendWindow
   MendCheckOutPage *check_out_page;
   MendCorrectPage *correct_page;
   MendSyncPage *sync_page;
+  MendEnrolPage *enrol_page;
   MendSettingsPage *settings_page;
+  GtkLabel *today_sync_badge;
+  GtkLabel *content_sync_badge;
+  GtkWidget *today_sync_button;
+  GtkWidget *content_sync_button;
 };
 
 G_DEFINE_FINAL_TYPE (MendWindow, mend_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static const char *const unlocked_actions[] = {
   "win.lock",    "win.back",      "win.open-session",  "win.check-out",
-  "win.correct", "win.show-sync", "win.show-settings",
+  "win.correct", "win.show-sync", "win.show-settings", "win.show-enrol",
 };
 
 static void
@@ -77,6 +84,9 @@ mend_window_lock (MendWindow *self)
   g_return_if_fail (MEND_IS_WINDOW (self));
 
   mend_recorder_set_supervisor (self->recorder, NULL, NULL);
+  /* Nothing personal stays on a locked device's screen, nor in its accessibility tree: the
+   * pages behind the lock are hidden, and the header's "Unlocked by" goes. */
+  adw_window_title_set_subtitle (self->today_title, NULL);
   mend_unlock_page_reset (self->unlock_page);
   gtk_stack_set_visible_child_name (self->lock_stack, "unlock");
   set_unlocked_actions (self, FALSE);
@@ -207,6 +217,119 @@ show_sync_action (GtkWidget *widget, const char *name, GVariant *param)
 }
 
 static void
+show_enrol_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  MendWindow *self = MEND_WINDOW (widget);
+
+  mend_enrol_page_load (self->enrol_page);
+  show_content (self, "enrol");
+}
+
+static void
+enrolled_cb (MendWindow *self)
+{
+  mend_sync_page_refresh (self->sync_page);
+  show_content (self, "sync");
+}
+
+/* The header's badge, on every page: how many records and photos wait, or “!” when HQ
+ * refused something or the device must be enrolled again. The count is the one the status
+ * object keeps (counted off the main thread), so drawing it costs nothing. */
+static void
+update_badge (MendWindow *self)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *description = NULL;
+  MendBacklog backlog = { 0 };
+  gboolean alarm = FALSE;
+  gint64 waiting = 0;
+
+  if (self->sync_status != NULL && mend_sync_status_has_backlog (self->sync_status)
+      && mend_sync_status_get_backlog (self->sync_status, &backlog, NULL))
+    waiting = backlog.events_pending + backlog.photos_pending;
+  alarm = backlog.events_parked > 0
+          || (self->scheduler != NULL
+              && mend_sync_scheduler_get_state (self->scheduler) == MEND_SYNC_SCHEDULER_REENROL);
+  if (alarm)
+    text = g_strdup ("!");
+  else if (waiting > 0)
+    text = waiting > 999 ? g_strdup ("999+") : g_strdup_printf ("%" G_GINT64_FORMAT, waiting);
+  if (alarm)
+    description = g_strdup (_ ("Something needs attention on the Sync page"));
+  else
+    /* Translators: the Sync button's description: records and photos waiting. */
+    description = g_strdup_printf (
+        g_dngettext (GETTEXT_PACKAGE, "%d waits to sync", "%d wait to sync", (gulong)waiting),
+        (int)waiting);
+  for (guint i = 0; i < 2; i++)
+    {
+      GtkLabel *badge = i == 0 ? self->today_sync_badge : self->content_sync_badge;
+      GtkWidget *button = i == 0 ? self->today_sync_button : self->content_sync_button;
+
+      gtk_label_set_label (badge, text ? text : "");
+      gtk_widget_set_visible (GTK_WIDGET (badge), text != NULL);
+      if (alarm)
+        gtk_widget_add_css_class (GTK_WIDGET (badge), "error");
+      else
+        gtk_widget_remove_css_class (GTK_WIDGET (badge), "error");
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
+                                      description, -1);
+    }
+}
+
+/* The content header's badge leads to the Sync page; on the Sync page itself it says nothing
+ * new, so it hides there. */
+static void
+content_page_changed_cb (MendWindow *self)
+{
+  gtk_widget_set_visible (self->content_sync_button,
+                          g_strcmp0 (gtk_stack_get_visible_child_name (self->content_stack), "sync")
+                              != 0);
+}
+
+static void
+recorded_cb (MendWindow *self)
+{
+  if (self->scheduler != NULL)
+    mend_sync_scheduler_notify_new_events (self->scheduler);
+}
+
+/**
+ * mend_window_set_scheduler:
+ * @scheduler: (nullable): the app's sync scheduler
+ *
+ * Makes the Sync page live (progress, Sync now, HQ's reasons) and the Enrol page usable.
+ */
+void
+mend_window_set_scheduler (MendWindow *self, MendSyncScheduler *scheduler)
+{
+  g_return_if_fail (MEND_IS_WINDOW (self));
+
+  g_signal_handlers_disconnect_by_func (self->recorder, recorded_cb, self);
+  if (self->scheduler != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->scheduler, self);
+      g_signal_handlers_disconnect_by_data (self->scheduler, self->sync_status);
+    }
+  g_set_object (&self->scheduler, scheduler);
+  if (scheduler != NULL)
+    {
+      g_signal_connect_object (scheduler, "notify::state", G_CALLBACK (update_badge), self,
+                               G_CONNECT_SWAPPED);
+      /* Each record tells the scheduler, which waits a few seconds after the last one, so a
+       * burst of taps makes one pass. */
+      g_signal_connect_object (self->recorder, "recorded", G_CALLBACK (recorded_cb), self,
+                               G_CONNECT_SWAPPED);
+      /* A pass moved records and photos: count what still waits (off the main thread). */
+      g_signal_connect_object (scheduler, "pass-finished", G_CALLBACK (mend_sync_status_refresh),
+                               self->sync_status, G_CONNECT_SWAPPED);
+    }
+  mend_sync_page_set_scheduler (self->sync_page, scheduler);
+  mend_enrol_page_setup (self->enrol_page, scheduler, self->settings);
+  update_badge (self);
+}
+
+static void
 show_settings_action (GtkWidget *widget, const char *name, GVariant *param)
 {
   show_content (MEND_WINDOW (widget), "settings");
@@ -256,6 +379,7 @@ mend_window_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), MEND_TYPE_WINDOW);
   g_clear_object (&self->recorder);
   g_clear_object (&self->sync_status);
+  g_clear_object (&self->scheduler);
   g_clear_object (&self->settings);
   G_OBJECT_CLASS (mend_window_parent_class)->dispose (object);
 }
@@ -283,6 +407,7 @@ mend_window_class_init (MendWindowClass *klass)
   g_type_ensure (MEND_TYPE_CORRECT_PAGE);
   g_type_ensure (MEND_TYPE_SYNC_PAGE);
   g_type_ensure (MEND_TYPE_SETTINGS_PAGE);
+  g_type_ensure (MEND_TYPE_ENROL_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/org/mendapp/Mend/mend-window.ui");
   gtk_widget_class_bind_template_child (widget_class, MendWindow, toasts);
@@ -298,8 +423,14 @@ mend_window_class_init (MendWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MendWindow, correct_page);
   gtk_widget_class_bind_template_child (widget_class, MendWindow, sync_page);
   gtk_widget_class_bind_template_child (widget_class, MendWindow, settings_page);
+  gtk_widget_class_bind_template_child (widget_class, MendWindow, enrol_page);
+  gtk_widget_class_bind_template_child (widget_class, MendWindow, today_sync_badge);
+  gtk_widget_class_bind_template_child (widget_class, MendWindow, content_sync_badge);
+  gtk_widget_class_bind_template_child (widget_class, MendWindow, today_sync_button);
+  gtk_widget_class_bind_template_child (widget_class, MendWindow, content_sync_button);
   gtk_widget_class_bind_template_callback (widget_class, unlocked_cb);
   gtk_widget_class_bind_template_callback (widget_class, check_out_finished_cb);
+  gtk_widget_class_bind_template_callback (widget_class, enrolled_cb);
 
   gtk_widget_class_install_action (widget_class, "win.lock", NULL, lock_action);
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
@@ -308,6 +439,7 @@ mend_window_class_init (MendWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.correct", "s", correct_action);
   gtk_widget_class_install_action (widget_class, "win.show-sync", NULL, show_sync_action);
   gtk_widget_class_install_action (widget_class, "win.show-settings", NULL, show_settings_action);
+  gtk_widget_class_install_action (widget_class, "win.show-enrol", NULL, show_enrol_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.lock", NULL);
 }
 
@@ -351,6 +483,12 @@ mend_window_new (GtkApplication *app,
   mend_correct_page_set_recorder (self->correct_page, recorder);
   mend_sync_page_set_sync_status (self->sync_page, sync_status);
   mend_settings_page_set_settings (self->settings_page, settings);
+  mend_enrol_page_setup (self->enrol_page, NULL, settings);
+  g_signal_connect_object (sync_status, "changed", G_CALLBACK (update_badge), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->content_stack, "notify::visible-child",
+                           G_CALLBACK (content_page_changed_cb), self, G_CONNECT_SWAPPED);
+  update_badge (self);
 
   self->idle_source = g_timeout_add_seconds (IDLE_CHECK_SECONDS, idle_check_cb, self);
   mend_window_lock (self);

@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "mend-recorder.h"
+#include "mend-sync-scheduler.h"
 #include "mend-sync-status.h"
 
 G_BEGIN_DECLS
@@ -19,9 +20,10 @@ MendWindow *mend_window_new (GtkApplication *app,
                              GSettings *settings);
 gboolean mend_window_get_locked (MendWindow *self);
 void mend_window_lock (MendWindow *self);
+void mend_window_set_scheduler (MendWindow *self, MendSyncScheduler *scheduler);
 void mend_window_check_idle (MendWindow *self, gint64 now_us);
 /* The page shown in the main area: "today", "session", "check-out", "correct", "sync",
- * "settings", or "unlock" while locked. */
+ * "enrol", "settings", or "unlock" while locked. */
 const char *mend_window_get_visible_page (MendWindow *self);
 GtkWidget *mend_window_get_page (MendWindow *self, const char *name);
 

@@ -262,23 +262,40 @@ build_outcomes (MendCheckOutPage *self)
     {
       const MendOutcomeRow *outcome = g_ptr_array_index (all, i);
       GtkWidget *row;
-      GtkWidget *check;
+      GtkWidget *button;
+      GtkWidget *box;
+      GtkWidget *title;
+      GtkWidget *hint;
 
       /* Absences are recorded from the roster (Did not attend), not at check-out. */
       if (!outcome->attended)
         continue;
-      row = adw_action_row_new ();
-      check = gtk_check_button_new ();
-      gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
-      gtk_actionable_set_action_name (GTK_ACTIONABLE (check), "check-out.outcome");
-      gtk_actionable_set_action_target (GTK_ACTIONABLE (check), "s", outcome->code);
-      gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL,
+      /* One big toggle button per outcome, its hint under its name: a target for a gloved
+       * finger, and (unlike a GTK 4.8 check button) pressable through the accessibility
+       * interface. The stateful action makes the set behave as one choice. */
+      button = gtk_toggle_button_new ();
+      box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
+      title = gtk_label_new (outcome->label);
+      hint = gtk_label_new (outcome->hint);
+      gtk_label_set_xalign (GTK_LABEL (title), 0);
+      gtk_label_set_wrap (GTK_LABEL (title), TRUE);
+      gtk_widget_add_css_class (title, "heading");
+      gtk_label_set_xalign (GTK_LABEL (hint), 0);
+      gtk_label_set_wrap (GTK_LABEL (hint), TRUE);
+      gtk_widget_add_css_class (hint, "mend-outcome-hint");
+      gtk_box_append (GTK_BOX (box), title);
+      gtk_box_append (GTK_BOX (box), hint);
+      gtk_button_set_child (GTK_BUTTON (button), box);
+      gtk_widget_add_css_class (button, "mend-outcome");
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "check-out.outcome");
+      gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", outcome->code);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                       outcome->label, GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
                                       outcome->hint, -1);
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), outcome->label);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), outcome->hint);
-      adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
-      adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
+      row = gtk_list_box_row_new ();
+      gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+      gtk_list_box_row_set_selectable (GTK_LIST_BOX_ROW (row), FALSE);
+      gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), button);
       gtk_list_box_append (self->outcomes, row);
     }
 }
@@ -419,7 +436,7 @@ review_action (GtkWidget *widget, const char *name, GVariant *param)
                              *notes ? notes : _ ("none"),
                              self->notes_sensitive ? _ (" (sensitive)") : "",
                              self->alert_referrer ? _ ("yes") : _ ("no"), owed);
-  gtk_label_set_label (self->credit_label, credit);
+  mend_ui_set_named_label (self->credit_label, credit, _ ("Hours credited"));
   gtk_label_set_label (self->review_label, summary);
   set_label (self->review_message, NULL);
   gtk_stack_set_visible_child_name (self->stack, "review");

@@ -72,6 +72,19 @@ reload (MendCorrectPage *self)
       /* Translators: under a record: when and where, and whether it was voided. */
       subtitle = g_strdup_printf (h->voided_by ? _ ("%s at %s · voided") : _ ("%s at %s"), when,
                                   h->site_name ? h->site_name : "");
+      /* Notes are never shown here: a sealed one only HQ can read, and even a plain one (on a
+       * device never enrolled) is not for a list anyone holding the device can open. */
+      if (h->note != MEND_HISTORY_NOTE_NONE)
+        {
+          g_autofree char *with_note
+              = g_strconcat (subtitle, " · ",
+                             h->note == MEND_HISTORY_NOTE_SEALED ? _ ("sealed note")
+                                                                 : _ ("note kept on the device"),
+                             NULL);
+
+          g_free (subtitle);
+          subtitle = g_steal_pointer (&with_note);
+        }
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
       if (h->voided_by == NULL)
@@ -165,6 +178,22 @@ mend_correct_page_set_reason (MendCorrectPage *self, const char *reason)
 {
   g_return_if_fail (MEND_IS_CORRECT_PAGE (self));
   gtk_editable_set_text (GTK_EDITABLE (self->reason_entry), reason);
+}
+
+/* Every record's subtitle, one a line, for tests. */
+char *
+mend_correct_page_dup_history_text (MendCorrectPage *self)
+{
+  g_autoptr (GString) text = g_string_new (NULL);
+
+  g_return_val_if_fail (MEND_IS_CORRECT_PAGE (self), NULL);
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->history)); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    if (ADW_IS_ACTION_ROW (row))
+      g_string_append_printf (text, "%s: %s\n",
+                              adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)),
+                              adw_action_row_get_subtitle (ADW_ACTION_ROW (row)));
+  return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
 const char *

@@ -17,6 +17,7 @@ void mend_correct_page_set_recorder (MendCorrectPage *self, MendRecorder *record
 void mend_correct_page_load (MendCorrectPage *self, const char *participant_id, const char *label);
 void mend_correct_page_set_reason (MendCorrectPage *self, const char *reason);
 const char *mend_correct_page_get_message (MendCorrectPage *self);
+char *mend_correct_page_dup_history_text (MendCorrectPage *self);
 guint mend_correct_page_get_n_records (MendCorrectPage *self);
 gboolean mend_correct_page_get_busy (MendCorrectPage *self);
 

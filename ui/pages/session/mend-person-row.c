@@ -18,12 +18,18 @@ struct _MendPersonRow
   MendAttendanceState state;
   gint64 arrived_at_ms;
   char *time_text;
+  /* What the controls show now, so an update that changes nothing touches no widget. */
+  gboolean shown;
+  gboolean briefed;
+  gboolean running;
+  gboolean busy;
+  gint64 minutes_owed;
 
   GtkLabel *name_label;
   GtkLabel *detail_label;
   GtkLabel *state_label;
   GtkButton *primary_button;
-  GtkCheckButton *brief_check;
+  GtkToggleButton *brief_check;
   GtkButton *absent_button;
   GtkButton *correct_button;
 };
@@ -139,8 +145,19 @@ mend_person_row_update (MendPersonRow *self,
 
   g_return_if_fail (MEND_IS_PERSON_ROW (self));
 
+  /* A press toggles the button at once; it shows what the store holds, whatever the answer. */
+  gtk_toggle_button_set_active (self->brief_check, data->briefed);
+  if (self->shown && self->state == data->state && self->arrived_at_ms == data->arrived_at_ms
+      && self->briefed == data->briefed && self->running == running && self->busy == busy
+      && self->minutes_owed == data->minutes_owed && g_strcmp0 (self->label, person) == 0)
+    return;
+  self->shown = TRUE;
   self->state = data->state;
   self->arrived_at_ms = data->arrived_at_ms;
+  self->briefed = data->briefed;
+  self->running = running;
+  self->busy = busy;
+  self->minutes_owed = data->minutes_owed;
   g_free (self->label);
   self->label = g_strdup (person);
 
@@ -184,7 +201,6 @@ mend_person_row_update (MendPersonRow *self,
   /* The briefing tick appears once the person is on site; once given it stays ticked. */
   gtk_widget_set_visible (GTK_WIDGET (self->brief_check),
                           data->state == MEND_ATTENDANCE_ON_SITE || data->briefed);
-  gtk_check_button_set_active (self->brief_check, data->briefed);
   gtk_widget_set_sensitive (GTK_WIDGET (self->brief_check),
                             running && !busy && !data->briefed
                                 && data->state == MEND_ATTENDANCE_ON_SITE);
@@ -193,6 +209,22 @@ mend_person_row_update (MendPersonRow *self,
   gtk_widget_set_visible (GTK_WIDGET (self->correct_button),
                           data->state != MEND_ATTENDANCE_EXPECTED);
   name_control (GTK_WIDGET (self->correct_button), _ ("Correct"), person);
+}
+
+/* While a record about the person is on its way, their buttons wait. */
+void
+mend_person_row_set_busy (MendPersonRow *self, gboolean busy)
+{
+  g_return_if_fail (MEND_IS_PERSON_ROW (self));
+
+  if (!self->shown || self->busy == busy)
+    return;
+  self->busy = busy;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->primary_button), self->running && !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->absent_button), self->running && !busy);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->brief_check),
+                            self->running && !busy && !self->briefed
+                                && self->state == MEND_ATTENDANCE_ON_SITE);
 }
 
 const char *

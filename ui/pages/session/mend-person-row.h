@@ -22,6 +22,7 @@ void mend_person_row_update (MendPersonRow *self,
                              gboolean running,
                              gboolean busy);
 /* Time on site, from the arrival to @now_ms; called once a minute. */
+void mend_person_row_set_busy (MendPersonRow *self, gboolean busy);
 void mend_person_row_tick (MendPersonRow *self, gint64 now_ms);
 const char *mend_person_row_get_participant_id (MendPersonRow *self);
 MendAttendanceState mend_person_row_get_state (MendPersonRow *self);

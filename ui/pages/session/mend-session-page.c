@@ -34,6 +34,8 @@ struct _MendSessionPage
   GHashTable *rows;     /* participant id → MendPersonRow */
   GHashTable *counters; /* category id → MendTallyCounter */
   GHashTable *in_flight;
+  guint own_records; /* records this page sent that the store has not answered yet */
+  gboolean stale;    /* a record made elsewhere while the page was hidden */
   guint tick_source;
   guint gps_source;
   gboolean outside;
@@ -242,6 +244,7 @@ mend_session_page_refresh (MendSessionPage *self)
   if (self->recorder == NULL || self->session_id == NULL)
     return;
 
+  self->stale = FALSE;
   store = mend_recorder_get_store (self->recorder);
   session = mend_store_get_session (store, self->session_id, &error);
   if (session == NULL || (people = mend_store_list_roster (store, self->session_id, &error)) == NULL
@@ -351,14 +354,93 @@ typedef struct
 {
   MendSessionPage *self;
   char *key;
+  guint busy_source;
 } Pending;
+
+/* A commit normally lands within a frame or two, and the row then shows its new state. Greying
+ * the buttons at once would cost a frame of its own and delay that one; the action refuses a
+ * second tap meanwhile anyway. Only a slow commit shows its buttons waiting. */
+#define BUSY_AFTER_MS 150
+
+static gboolean
+busy_cb (gpointer user_data)
+{
+  Pending *p = user_data;
+  MendSessionPage *self = p->self;
+
+  p->busy_source = 0;
+  if (g_hash_table_contains (self->rows, p->key))
+    mend_person_row_set_busy (g_hash_table_lookup (self->rows, p->key), TRUE);
+  else if (g_hash_table_contains (self->counters, p->key))
+    mend_tally_counter_update (
+        g_hash_table_lookup (self->counters, p->key),
+        mend_tally_counter_get_total (g_hash_table_lookup (self->counters, p->key)), FALSE);
+  return G_SOURCE_REMOVE;
+}
 
 static void
 pending_free (Pending *p)
 {
+  g_clear_handle_id (&p->busy_source, g_source_remove);
   g_object_unref (p->self);
   g_free (p->key);
   g_free (p);
+}
+
+/* After a record about one person or one tally: the roster's counts and that one row (or the
+ * tallies), without touching the other rows. */
+static void
+refresh_after (MendSessionPage *self, const char *key)
+{
+  g_autoptr (GPtrArray) people = NULL;
+  g_autoptr (GPtrArray) tallies = NULL;
+  g_autoptr (GError) error = NULL;
+  MendStore *store = mend_recorder_get_store (self->recorder);
+  gboolean running = self->state == MEND_SESSION_RUNNING;
+  GtkWidget *row = g_hash_table_lookup (self->rows, key);
+  int on_site_before;
+
+  if (row == NULL)
+    {
+      if (!g_hash_table_contains (self->counters, key))
+        {
+          mend_session_page_refresh (self);
+          return;
+        }
+      tallies = mend_store_list_tallies (store, self->session_id, &error);
+      if (tallies == NULL)
+        {
+          g_autofree char *message = mend_ui_error_message (error);
+          set_message (self, message);
+          return;
+        }
+      update_tallies (self, tallies);
+      return;
+    }
+  on_site_before = self->on_site;
+  people = mend_store_list_roster (store, self->session_id, &error);
+  if (people == NULL || people->len != g_hash_table_size (self->rows))
+    {
+      mend_session_page_refresh (self);
+      return;
+    }
+  self->on_site = 0;
+  for (guint i = 0; i < people->len; i++)
+    {
+      const MendRosterRow *data = g_ptr_array_index (people, i);
+
+      if (data->state == MEND_ATTENDANCE_ON_SITE)
+        self->on_site++;
+      if (g_strcmp0 (data->participant_id, key) == 0)
+        mend_person_row_update (MEND_PERSON_ROW (row), data, running,
+                                g_hash_table_contains (self->in_flight, key));
+    }
+  if (self->on_site > 0)
+    gtk_revealer_set_reveal_child (self->end_revealer, FALSE);
+  /* Enabling or disabling an action notifies every button bound to it (four a row); only the
+   * count of people on site can have changed what is enabled here. */
+  if (self->on_site != on_site_before)
+    update_actions (self);
 }
 
 static void
@@ -370,6 +452,8 @@ recorded_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   g_autofree char *event_id = NULL;
 
   event_id = mend_recorder_record_finish (MEND_RECORDER (object), result, &error);
+  g_clear_handle_id (&p->busy_source, g_source_remove);
+  self->own_records--;
   if (p->key != NULL)
     g_hash_table_remove (self->in_flight, p->key);
   if (event_id == NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -383,7 +467,11 @@ recorded_cb (GObject *object, GAsyncResult *result, gpointer user_data)
     }
   else if (event_id != NULL)
     set_message (self, NULL);
-  if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    ;
+  else if (p->key != NULL)
+    refresh_after (self, p->key);
+  else
     mend_session_page_refresh (self);
   pending_free (p);
 }
@@ -395,10 +483,16 @@ record (MendSessionPage *self, MendCommand *command, const char *key)
 
   p->self = g_object_ref (self);
   p->key = g_strdup (key);
-  if (key != NULL)
-    g_hash_table_add (self->in_flight, g_strdup (key));
+  self->own_records++;
   mend_recorder_record_async (self->recorder, command, self->cancellable, recorded_cb, p);
-  mend_session_page_refresh (self);
+  if (key == NULL)
+    {
+      mend_session_page_refresh (self);
+      return;
+    }
+  /* Only the buttons of the person (or tally) being recorded wait; the rest stay as they are. */
+  g_hash_table_add (self->in_flight, g_strdup (key));
+  p->busy_source = g_timeout_add (BUSY_AFTER_MS, busy_cb, p);
 }
 
 static void
@@ -593,10 +687,24 @@ gps_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The recorder says something changed: this page's own records are answered row by row in
+ * recorded_cb(); others (a check-out, a void) are caught up now, or when the page is shown. */
 static void
 changed_cb (MendSessionPage *self)
 {
-  mend_session_page_refresh (self);
+  if (self->own_records > 0)
+    return;
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    mend_session_page_refresh (self);
+  else
+    self->stale = TRUE;
+}
+
+static void
+map_cb (MendSessionPage *self)
+{
+  if (self->stale)
+    mend_session_page_refresh (self);
 }
 
 void
@@ -683,5 +791,6 @@ mend_session_page_init (MendSessionPage *self)
   self->rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->counters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->in_flight = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_signal_connect (self, "map", G_CALLBACK (map_cb), NULL);
   update_actions (self);
 }

@@ -18,6 +18,7 @@ struct _MendTallyCounter
   GtkLabel *label;
   GtkButton *minus_button;
   GtkLabel *total_label;
+  gint64 total;
   GtkButton *plus_button;
 };
 
@@ -100,6 +101,7 @@ mend_tally_counter_update (MendTallyCounter *self, gint64 total, gboolean runnin
 
   g_return_if_fail (MEND_IS_TALLY_COUNTER (self));
 
+  self->total = total;
   gtk_label_set_label (self->total_label, text);
   /* Translators: the accessible name of a tally's total, such as “Bags of litter: 3”. */
   accessible = g_strdup_printf (_ ("%s: %s"), self->title, text);
@@ -107,6 +109,13 @@ mend_tally_counter_update (MendTallyCounter *self, gint64 total, gboolean runnin
                                   accessible, -1);
   gtk_widget_set_sensitive (GTK_WIDGET (self->minus_button), running && total > 0);
   gtk_widget_set_sensitive (GTK_WIDGET (self->plus_button), running);
+}
+
+gint64
+mend_tally_counter_get_total (MendTallyCounter *self)
+{
+  g_return_val_if_fail (MEND_IS_TALLY_COUNTER (self), 0);
+  return self->total;
 }
 
 const char *

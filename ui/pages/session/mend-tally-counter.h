@@ -16,5 +16,6 @@ G_DECLARE_FINAL_TYPE (MendTallyCounter, mend_tally_counter, MEND, TALLY_COUNTER,
 GtkWidget *mend_tally_counter_new (const MendTallyRow *row);
 void mend_tally_counter_update (MendTallyCounter *self, gint64 total, gboolean running);
 const char *mend_tally_counter_get_category (MendTallyCounter *self);
+gint64 mend_tally_counter_get_total (MendTallyCounter *self);
 
 G_END_DECLS

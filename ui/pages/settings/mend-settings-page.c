@@ -19,7 +19,7 @@ struct _MendSettingsPage
 
   AdwEntryRow *gpsd_row;
   AdwEntryRow *camera_row;
-  AdwEntryRow *hq_row;
+  GtkSwitch *metered_switch;
   GtkLabel *photo_label;
   GtkLabel *lock_label;
   GtkLabel *message_label;
@@ -62,20 +62,6 @@ camera_apply_cb (MendSettingsPage *self)
 }
 
 static void
-hq_apply_cb (MendSettingsPage *self)
-{
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->hq_row));
-
-  if (*text && !g_str_has_prefix (text, "https://") && !g_str_has_prefix (text, "http://"))
-    {
-      set_message (self, _ ("The HQ address starts with https:// (or http:// on a test network)."));
-      return;
-    }
-  g_settings_set_string (self->settings, "hq-address", text);
-  set_message (self, NULL);
-}
-
-static void
 update_numbers (MendSettingsPage *self)
 {
   g_autofree char *photo
@@ -110,7 +96,6 @@ mend_settings_page_set_settings (MendSettingsPage *self, GSettings *settings)
 {
   g_autofree char *gpsd = NULL;
   g_autofree char *camera = NULL;
-  g_autofree char *hq = NULL;
 
   g_return_if_fail (MEND_IS_SETTINGS_PAGE (self));
   g_return_if_fail (self->settings == NULL);
@@ -118,10 +103,11 @@ mend_settings_page_set_settings (MendSettingsPage *self, GSettings *settings)
   self->settings = g_object_ref (settings);
   gpsd = g_settings_get_string (settings, "gpsd-address");
   camera = g_settings_get_string (settings, "camera-source");
-  hq = g_settings_get_string (settings, "hq-address");
   gtk_editable_set_text (GTK_EDITABLE (self->gpsd_row), gpsd);
   gtk_editable_set_text (GTK_EDITABLE (self->camera_row), camera);
-  gtk_editable_set_text (GTK_EDITABLE (self->hq_row), hq);
+  /* The sync scheduler follows the same key (MendApplication binds it). */
+  g_settings_bind (settings, "sync-photos-on-metered", self->metered_switch, "active",
+                   G_SETTINGS_BIND_DEFAULT);
   g_signal_connect_object (settings, "changed", G_CALLBACK (update_numbers), self,
                            G_CONNECT_SWAPPED);
   update_numbers (self);
@@ -134,10 +120,8 @@ save_action (GtkWidget *widget, const char *name, GVariant *param)
 
   if (g_str_equal (name, "settings.save-gpsd"))
     gpsd_apply_cb (self);
-  else if (g_str_equal (name, "settings.save-camera"))
-    camera_apply_cb (self);
   else
-    hq_apply_cb (self);
+    camera_apply_cb (self);
 }
 
 void
@@ -147,10 +131,15 @@ mend_settings_page_set_text (MendSettingsPage *self, const char *key, const char
 
   g_return_if_fail (MEND_IS_SETTINGS_PAGE (self));
 
-  row = g_str_equal (key, "gpsd-address")    ? self->gpsd_row
-        : g_str_equal (key, "camera-source") ? self->camera_row
-                                             : self->hq_row;
+  row = g_str_equal (key, "gpsd-address") ? self->gpsd_row : self->camera_row;
   gtk_editable_set_text (GTK_EDITABLE (row), text);
+}
+
+GtkWidget *
+mend_settings_page_get_metered_switch (MendSettingsPage *self)
+{
+  g_return_val_if_fail (MEND_IS_SETTINGS_PAGE (self), NULL);
+  return GTK_WIDGET (self->metered_switch);
 }
 
 const char *
@@ -183,16 +172,14 @@ mend_settings_page_class_init (MendSettingsPageClass *klass)
       widget_class, "/org/mendapp/Mend/pages/settings/mend-settings-page.ui");
   gtk_widget_class_bind_template_child (widget_class, MendSettingsPage, gpsd_row);
   gtk_widget_class_bind_template_child (widget_class, MendSettingsPage, camera_row);
-  gtk_widget_class_bind_template_child (widget_class, MendSettingsPage, hq_row);
+  gtk_widget_class_bind_template_child (widget_class, MendSettingsPage, metered_switch);
   gtk_widget_class_bind_template_child (widget_class, MendSettingsPage, photo_label);
   gtk_widget_class_bind_template_child (widget_class, MendSettingsPage, lock_label);
   gtk_widget_class_bind_template_child (widget_class, MendSettingsPage, message_label);
   gtk_widget_class_bind_template_callback (widget_class, gpsd_apply_cb);
   gtk_widget_class_bind_template_callback (widget_class, camera_apply_cb);
-  gtk_widget_class_bind_template_callback (widget_class, hq_apply_cb);
   gtk_widget_class_install_action (widget_class, "settings.save-gpsd", NULL, save_action);
   gtk_widget_class_install_action (widget_class, "settings.save-camera", NULL, save_action);
-  gtk_widget_class_install_action (widget_class, "settings.save-hq", NULL, save_action);
   gtk_widget_class_install_action (widget_class, "settings.photo-step", "i", step_action);
   gtk_widget_class_install_action (widget_class, "settings.lock-step", "i", step_action);
 }

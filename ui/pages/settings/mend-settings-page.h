@@ -11,8 +11,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (MendSettingsPage, mend_settings_page, MEND, SETTINGS_PAGE, GtkWidget)
 
 void mend_settings_page_set_settings (MendSettingsPage *self, GSettings *settings);
-/* For tests: type into the field of a key ("gpsd-address", "camera-source", "hq-address"). */
+/* For tests: type into the field of a key ("gpsd-address", "camera-source"). */
 void mend_settings_page_set_text (MendSettingsPage *self, const char *key, const char *text);
 const char *mend_settings_page_get_message (MendSettingsPage *self);
+
+GtkWidget *mend_settings_page_get_metered_switch (MendSettingsPage *self);
 
 G_END_DECLS

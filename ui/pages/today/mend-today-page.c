@@ -21,6 +21,7 @@ struct _MendTodayPage
   MendSyncStatus *sync_status;
   guint status_source;
   guint n_cards;
+  gboolean stale;
 
   GtkBox *cards;
   GtkLabel *empty_label;
@@ -62,7 +63,10 @@ update_status (MendTodayPage *self)
 
   if (self->recorder == NULL || self->sync_status == NULL)
     return;
-  if (mend_sync_status_get_backlog (self->sync_status, &backlog, &error))
+  /* The counts arrive from a thread after the first frame; until then the line says so. */
+  if (!mend_sync_status_has_backlog (self->sync_status))
+    sync = g_strdup (_ ("counting what waits to sync…"));
+  else if (mend_sync_status_get_backlog (self->sync_status, &backlog, &error))
     {
       g_autofree char *size = g_format_size ((guint64)backlog.photo_bytes_pending);
 
@@ -98,6 +102,7 @@ mend_today_page_refresh (MendTodayPage *self)
 
   g_return_if_fail (MEND_IS_TODAY_PAGE (self));
 
+  self->stale = FALSE;
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->cards))) != NULL)
     gtk_box_remove (self->cards, child);
   self->n_cards = 0;
@@ -136,10 +141,22 @@ mend_today_page_get_status_text (MendTodayPage *self)
   return gtk_label_get_label (self->status_label);
 }
 
+/* Records made on other pages change the cards' counts; a hidden Today page catches up when
+ * it is shown again rather than rebuilding its cards on every tap elsewhere. */
 static void
 changed_cb (MendTodayPage *self)
 {
-  mend_today_page_refresh (self);
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
+    mend_today_page_refresh (self);
+  else
+    self->stale = TRUE;
+}
+
+static void
+map_cb (MendTodayPage *self)
+{
+  if (self->stale)
+    mend_today_page_refresh (self);
 }
 
 void
@@ -186,4 +203,5 @@ static void
 mend_today_page_init (MendTodayPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect (self, "map", G_CALLBACK (map_cb), NULL);
 }

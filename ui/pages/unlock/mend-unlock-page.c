@@ -66,7 +66,7 @@ update_dots (MendUnlockPage *self)
 
   for (gsize i = 0; i < self->pin->len; i++)
     g_string_append (dots, "● ");
-  gtk_label_set_label (self->dots_label, self->pin->len ? dots->str : " ");
+  mend_ui_set_named_label (self->dots_label, self->pin->len ? dots->str : " ", _ ("PIN entered"));
   description = g_strdup_printf (
       g_dngettext (GETTEXT_PACKAGE, "%u digit entered", "%u digits entered", self->pin->len),
       (guint)self->pin->len);
@@ -78,7 +78,7 @@ update_dots (MendUnlockPage *self)
 static void
 set_message (MendUnlockPage *self, const char *message)
 {
-  gtk_label_set_label (self->message_label, message ? message : " ");
+  mend_ui_set_named_label (self->message_label, message ? message : " ", _ ("Unlock message"));
 }
 
 static void
