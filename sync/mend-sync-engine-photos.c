@@ -241,14 +241,9 @@ patch_done (GObject *source, GAsyncResult *result, gpointer user_data)
   response = mend_http_client_request_finish (MEND_HTTP_CLIENT (source), result, &error);
   if (response == NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        mend_sync_pass_fail (task, error);
-      else
-        {
-          mend_sync_pass_stop (task, MEND_SYNC_STATE_WAITING, "sending photo %s: %s", photo->sha256,
-                               error->message);
-          g_error_free (error);
-        }
+      g_autofree char *what = g_strdup_printf ("sending photo %s", photo->sha256);
+
+      mend_sync_pass_transfer_failed (task, error, what);
       return;
     }
   mend_sync_pass_note_response (pass, response);
@@ -296,9 +291,7 @@ patch_done (GObject *source, GAsyncResult *result, gpointer user_data)
       break;
 
     case 401:
-      mend_sync_pass_stop (task, MEND_SYNC_STATE_REENROL,
-                           "sending photos: HQ no longer accepts this device's token (revoked?); "
-                           "enrol it again with a new code");
+      mend_sync_pass_token_refused (task, "sending photos");
       return;
 
     default:
@@ -323,6 +316,8 @@ patch_done (GObject *source, GAsyncResult *result, gpointer user_data)
   }
 }
 
+static void patch_chunk (GTask *task, GBytes *chunk);
+
 static void
 chunk_read (GObject *source, GAsyncResult *result, gpointer user_data)
 {
@@ -331,9 +326,6 @@ chunk_read (GObject *source, GAsyncResult *result, gpointer user_data)
   MendSyncPhoto *photo = current_photo (pass);
   g_autoptr (GBytes) chunk = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *offset_header = NULL;
-  g_autofree char *length_header = NULL;
   gsize wanted = (gsize)MIN ((gint64)pass->chunk_size, photo->bytes - pass->offset);
 
   chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result, &error);
@@ -357,6 +349,18 @@ chunk_read (GObject *source, GAsyncResult *result, gpointer user_data)
                            "its hash");
       return;
     }
+  patch_chunk (task, chunk);
+}
+
+/* Sends @chunk, the bytes from the pass's offset on, as one PATCH. */
+static void
+patch_chunk (GTask *task, GBytes *chunk)
+{
+  MendSyncPass *pass = g_task_get_task_data (task);
+  MendSyncPhoto *photo = current_photo (pass);
+  g_autofree char *path = NULL;
+  g_autofree char *offset_header = NULL;
+  g_autofree char *length_header = NULL;
 
   path = mend_wire_blob_path (photo->sha256);
   offset_header = g_strdup_printf ("Upload-Offset: %" G_GINT64_FORMAT, pass->offset);
@@ -400,7 +404,15 @@ photo_send_chunk (GTask *task)
       photo_problem (task, problem);
       return;
     }
-  /* A zero-length read is the empty PATCH at offset = length (a lost last answer). */
+  /* Nothing left to read is the empty PATCH at offset = length (a lost last answer). GIO
+   * refuses a read of zero bytes, so that one is sent without reading. */
+  if (wanted == 0)
+    {
+      g_autoptr (GBytes) empty = g_bytes_new_static ("", 0);
+
+      patch_chunk (task, empty);
+      return;
+    }
   g_input_stream_read_bytes_async (G_INPUT_STREAM (pass->stream), wanted, G_PRIORITY_DEFAULT,
                                    g_task_get_cancellable (task), chunk_read, g_object_ref (task));
 }
@@ -419,22 +431,15 @@ head_done (GObject *source, GAsyncResult *result, gpointer user_data)
   response = mend_http_client_request_finish (MEND_HTTP_CLIENT (source), result, &error);
   if (response == NULL)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        mend_sync_pass_fail (task, error);
-      else
-        {
-          mend_sync_pass_stop (task, MEND_SYNC_STATE_WAITING, "asking HQ about photo %s: %s",
-                               photo->sha256, error->message);
-          g_error_free (error);
-        }
+      g_autofree char *what = g_strdup_printf ("asking HQ about photo %s", photo->sha256);
+
+      mend_sync_pass_transfer_failed (task, error, what);
       return;
     }
   mend_sync_pass_note_response (pass, response);
   if (response->status == 401)
     {
-      mend_sync_pass_stop (task, MEND_SYNC_STATE_REENROL,
-                           "sending photos: HQ no longer accepts this device's token (revoked?); "
-                           "enrol it again with a new code");
+      mend_sync_pass_token_refused (task, "sending photos");
       return;
     }
   if (response->status == 404)
