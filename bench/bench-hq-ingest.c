@@ -125,22 +125,9 @@ insert_thread (gpointer data)
       for (int i = from; i < from + batch && i < n_events; i++, n++)
         {
           const MendEventRow *row = g_ptr_array_index (inserter->device->rows, i);
-          MendEventFields fields = {
-            inserter->device->device_id,
-            row->seq,
-            row->id,
-            row->kind,
-            row->session_id,
-            row->participant_id,
-            row->supervisor_id,
-            row->recorded_at_ms,
-            row->occurred_at_ms,
-            &row->fix,
-            row->has_clock_skew,
-            row->clock_skew_ms,
-            row->payload,
-          };
-          GBytes *canonical = mend_canonical_event_bytes (&fields);
+          MendEventFields fields;
+          GBytes *canonical;
+
           const char *texts[] = { inserter->device->device_id,
                                   NULL,
                                   row->id,
@@ -151,6 +138,8 @@ insert_thread (gpointer data)
                                   row->payload };
           int base = n * 8;
 
+          mend_event_row_get_fields (row, inserter->device->device_id, &fields);
+          canonical = mend_canonical_event_bytes (&fields);
           g_ptr_array_add (canonicals, canonical);
           g_string_append_printf (sql,
                                   "%s($%d, $%d::bigint, $%d, $%d, $%d, $%d, $%d, $%d::jsonb,"

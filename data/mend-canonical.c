@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mend-command.h"
+#include "mend-rows.h"
 
 /* Canonical JSON: objects with members sorted by the bytes of their keys, no whitespace,
  * integers in plain decimal, strings escaped only where JSON requires it. Fractional numbers
@@ -313,4 +314,34 @@ mend_event_hash (const char *prev_hash, const MendEventFields *fields)
   g_autoptr (GBytes) canonical = mend_canonical_event_bytes (fields);
 
   return mend_hash_chain_next (prev_hash, canonical);
+}
+
+/**
+ * mend_event_row_get_fields:
+ * @device_id: the device the row's log belongs to
+ * @out_fields: (out): the fields the hash covers; they point into @row
+ *
+ * Which of a row's fields the hash covers, in one place for everything that hashes or encodes a
+ * row it holds (the wire encoder, tests and benchmarks that build chains).
+ */
+void
+mend_event_row_get_fields (const MendEventRow *row,
+                           const char *device_id,
+                           MendEventFields *out_fields)
+{
+  *out_fields = (MendEventFields){
+    .device_id = device_id,
+    .seq = row->seq,
+    .id = row->id,
+    .kind = row->kind,
+    .session_id = row->session_id,
+    .participant_id = row->participant_id,
+    .supervisor_id = row->supervisor_id,
+    .recorded_at_ms = row->recorded_at_ms,
+    .occurred_at_ms = row->occurred_at_ms,
+    .fix = &row->fix,
+    .has_clock_skew = row->has_clock_skew,
+    .clock_skew_ms = row->clock_skew_ms,
+    .payload_json = row->payload,
+  };
 }

@@ -36,6 +36,9 @@ char *mend_canonical_json_text (const char *json, GError **error);
 GBytes *mend_canonical_event_bytes (const MendEventFields *fields);
 char *mend_hash_chain_next (const char *prev_hash, GBytes *canonical);
 char *mend_event_hash (const char *prev_hash, const MendEventFields *fields);
+void mend_event_row_get_fields (const MendEventRow *row,
+                                const char *device_id,
+                                MendEventFields *out_fields);
 
 double mend_canonical_round_degrees (double degrees);
 double mend_canonical_round_metres (double metres);

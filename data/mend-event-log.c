@@ -62,6 +62,76 @@ mend_event_log_read_fix (MendStmt *stmt,
 }
 
 /**
+ * mend_event_log_read_fields:
+ * @stmt: a row whose first columns are MEND_HASHED_COLUMNS
+ * @fix_first: the column where MEND_FIX_COLUMNS start
+ * @device_id: the device the log belongs to
+ * @out_fields: (out): the fields the hash covers; its strings point into @stmt's row
+ * @out_fix: (out): the fix @out_fields points to
+ *
+ * Reads an event back as mend_event_hash() takes it. The log's verifier and the sealer that
+ * rewrites the chain both read through here, so they agree on which columns the hash covers.
+ */
+void
+mend_event_log_read_fields (MendStmt *stmt,
+                            int fix_first,
+                            const char *device_id,
+                            MendEventFields *out_fields,
+                            MendFix *out_fix)
+{
+  *out_fields = (MendEventFields){
+    .device_id = device_id,
+    .seq = sqlite3_column_int64 (stmt, 0),
+    .id = mend_stmt_text (stmt, 1),
+    .kind = mend_stmt_text (stmt, 2),
+    .session_id = mend_stmt_text (stmt, 3),
+    .participant_id = mend_stmt_text (stmt, 4),
+    .supervisor_id = mend_stmt_text (stmt, 5),
+    .recorded_at_ms = sqlite3_column_int64 (stmt, 6),
+    .occurred_at_ms = sqlite3_column_int64 (stmt, 7),
+    .fix = out_fix,
+    .payload_json = mend_stmt_text (stmt, 8),
+  };
+  mend_event_log_read_fix (stmt, fix_first, out_fix, &out_fields->has_clock_skew,
+                           &out_fields->clock_skew_ms);
+}
+
+/**
+ * mend_event_log_read_row:
+ * @stmt: a row laid out as MEND_EVENT_ROW_COLUMNS describes
+ * @redact: whether to pass the payload through mend_payload_redact()
+ *
+ * The one reader of a whole event row: listings read it redacted; only sending to HQ reads it
+ * unredacted, because HQ needs the canonical event as it was hashed.
+ *
+ * Returns: (transfer full): the row, for mend_event_row_free()
+ */
+MendEventRow *
+mend_event_log_read_row (MendStmt *stmt, gboolean redact)
+{
+  MendEventRow *row = g_new0 (MendEventRow, 1);
+
+  row->seq = sqlite3_column_int64 (stmt, 0);
+  row->id = mend_stmt_dup_text (stmt, 1);
+  row->kind = mend_stmt_dup_text (stmt, 2);
+  row->session_id = mend_stmt_dup_text (stmt, 3);
+  row->participant_id = mend_stmt_dup_text (stmt, 4);
+  row->supervisor_id = mend_stmt_dup_text (stmt, 5);
+  row->recorded_at_ms = sqlite3_column_int64 (stmt, 6);
+  row->occurred_at_ms = sqlite3_column_int64 (stmt, 7);
+  if (redact)
+    row->payload = mend_payload_redact (mend_stmt_text (stmt, 8));
+  else
+    row->payload = mend_stmt_dup_text (stmt, 8);
+  row->prev_hash = mend_stmt_dup_text (stmt, 9);
+  row->hash = mend_stmt_dup_text (stmt, 10);
+  row->sync_state = mend_stmt_dup_text (stmt, 11);
+  row->voided_by = mend_stmt_dup_text (stmt, 12);
+  mend_event_log_read_fix (stmt, 13, &row->fix, &row->has_clock_skew, &row->clock_skew_ms);
+  return row;
+}
+
+/**
  * mend_event_log_append:
  * @fields: the event; its seq is set here, the next after the chain's head
  * @out_hash: (out) (optional): the event's hash
@@ -159,8 +229,7 @@ mend_event_log_verify (MendDb *db, const char *device_id, gint64 *out_n_events, 
     return FALSE;
 
   stmt = mend_db_prepare (db,
-                          "SELECT seq, id, kind, session_id, participant_id, supervisor_id, "
-                          "recorded_at, occurred_at, payload, prev_hash, hash, " MEND_FIX_COLUMNS
+                          "SELECT " MEND_HASHED_COLUMNS ", prev_hash, hash, " MEND_FIX_COLUMNS
                           ", purged_at IS NOT NULL, sync_state FROM events ORDER BY seq",
                           error);
   if (stmt == NULL)
@@ -169,24 +238,12 @@ mend_event_log_verify (MendDb *db, const char *device_id, gint64 *out_n_events, 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       MendFix fix;
-      MendEventFields fields = {
-        .device_id = device_id,
-        .seq = sqlite3_column_int64 (stmt, 0),
-        .id = mend_stmt_text (stmt, 1),
-        .kind = mend_stmt_text (stmt, 2),
-        .session_id = mend_stmt_text (stmt, 3),
-        .participant_id = mend_stmt_text (stmt, 4),
-        .supervisor_id = mend_stmt_text (stmt, 5),
-        .recorded_at_ms = sqlite3_column_int64 (stmt, 6),
-        .occurred_at_ms = sqlite3_column_int64 (stmt, 7),
-        .fix = &fix,
-        .payload_json = mend_stmt_text (stmt, 8),
-      };
+      MendEventFields fields;
       const char *prev_hash = mend_stmt_text (stmt, 9);
       const char *hash = mend_stmt_text (stmt, 10);
       g_autofree char *recomputed = NULL;
 
-      mend_event_log_read_fix (stmt, 11, &fix, &fields.has_clock_skew, &fields.clock_skew_ms);
+      mend_event_log_read_fields (stmt, 11, device_id, &fields, &fix);
       if (fields.id == NULL || fields.kind == NULL || fields.payload_json == NULL)
         {
           chain_broken (error, fields.seq, fields.id, "a required field is empty");

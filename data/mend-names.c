@@ -87,7 +87,7 @@ mend_store_drop_names (MendStore *self, gint64 now_ms, guint *out_dropped, GErro
     }
   /* The names go from the file too, not only from the table: no free page or old log frame
    * keeps them. */
-  if (dropped > 0 && !mend_store_scrub (self->writer, error))
+  if (dropped > 0 && !mend_store_scrub (self->writer, NULL, error))
     return FALSE;
   if (out_dropped != NULL)
     *out_dropped = dropped;

@@ -64,6 +64,17 @@ void mend_event_log_read_fix (MendStmt *stmt,
                               MendFix *out_fix,
                               gboolean *out_has_skew,
                               gint64 *out_skew_ms);
+/* The columns an event's hash covers, in the order mend_event_log_read_fields() reads them. */
+#define MEND_HASHED_COLUMNS                                                                        \
+  "seq, id, kind, session_id, participant_id, supervisor_id, recorded_at, occurred_at, payload"
+void mend_event_log_read_fields (MendStmt *stmt,
+                                 int fix_first,
+                                 const char *device_id,
+                                 MendEventFields *out_fields,
+                                 MendFix *out_fix);
+/* What mend_event_log_read_row() reads: MEND_HASHED_COLUMNS, then prev_hash, hash,
+ * sync_state, voided_by (or NULL), then MEND_FIX_COLUMNS. */
+MendEventRow *mend_event_log_read_row (MendStmt *stmt, gboolean redact);
 gboolean
 mend_event_log_append (MendDb *db, MendEventFields *fields, char **out_hash, GError **error);
 gboolean
@@ -91,7 +102,7 @@ gboolean mend_store_seal_plain_notes (MendDb *db,
                                       const char *public_key_base64,
                                       guint *out_n_sealed,
                                       GError **error);
-gboolean mend_store_scrub (MendDb *db, GError **error);
+gboolean mend_store_scrub (MendDb *db, gboolean *out_truncated, GError **error);
 gboolean mend_store_sync_ever_enrolled (MendDb *db);
 
 /* mend-names.c */

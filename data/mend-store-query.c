@@ -276,23 +276,7 @@ mend_store_list_outcomes (MendStore *self, GError **error)
 static gpointer
 event_row_from (MendStmt *stmt)
 {
-  MendEventRow *row = g_new0 (MendEventRow, 1);
-
-  row->seq = sqlite3_column_int64 (stmt, 0);
-  row->id = mend_stmt_dup_text (stmt, 1);
-  row->kind = mend_stmt_dup_text (stmt, 2);
-  row->session_id = mend_stmt_dup_text (stmt, 3);
-  row->participant_id = mend_stmt_dup_text (stmt, 4);
-  row->supervisor_id = mend_stmt_dup_text (stmt, 5);
-  row->recorded_at_ms = sqlite3_column_int64 (stmt, 6);
-  row->occurred_at_ms = sqlite3_column_int64 (stmt, 7);
-  row->payload = mend_payload_redact (mend_stmt_text (stmt, 8));
-  row->prev_hash = mend_stmt_dup_text (stmt, 9);
-  row->hash = mend_stmt_dup_text (stmt, 10);
-  row->sync_state = mend_stmt_dup_text (stmt, 11);
-  row->voided_by = mend_stmt_dup_text (stmt, 12);
-  mend_event_log_read_fix (stmt, 13, &row->fix, &row->has_clock_skew, &row->clock_skew_ms);
-  return row;
+  return mend_event_log_read_row (stmt, TRUE);
 }
 
 /**

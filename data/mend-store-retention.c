@@ -124,27 +124,6 @@ remove_files (MendStore *self, GError **error)
   return TRUE;
 }
 
-/* Rewrites the file so the purged text is in no free page, then folds the write-ahead log in
- * and truncates it, so it is in no old frame either. Another connection reading at that moment
- * keeps the log from being truncated: then the bytes go at the next purge. */
-static gboolean
-vacuum (MendDb *db, gboolean *out_done, GError **error)
-{
-  g_autoptr (MendStmt) stmt = NULL;
-
-  *out_done = FALSE;
-  if (!mend_db_exec (db, "VACUUM", error))
-    return FALSE;
-  stmt = mend_db_prepare (db, "PRAGMA wal_checkpoint(TRUNCATE)", error);
-  if (stmt == NULL)
-    return FALSE;
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    return mend_db_set_error (db, sqlite3_errcode (db->handle), error,
-                              "Could not fold the write-ahead log into the store");
-  *out_done = sqlite3_column_int (stmt, 0) == 0;
-  return TRUE;
-}
-
 /**
  * mend_store_retention_purge:
  * @cutoff_ms: records HQ acknowledged and that were recorded before this may go (see
@@ -207,7 +186,9 @@ mend_store_retention_purge (MendStore *self,
     goto failed;
   if (!remove_files (self, error))
     return FALSE;
-  if ((result.events > 0 || result.photos > 0) && !vacuum (db, &result.vacuumed, error))
+  /* A reader open at that moment keeps the log from being truncated: then the purged bytes go
+   * at the next purge, and result.vacuumed says so. */
+  if ((result.events > 0 || result.photos > 0) && !mend_store_scrub (db, &result.vacuumed, error))
     return FALSE;
   *out_result = result;
   return TRUE;

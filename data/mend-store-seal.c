@@ -141,8 +141,7 @@ mend_store_seal_plain_notes (MendDb *db,
   }
 
   walk = mend_db_prepare (db,
-                          "SELECT seq, id, kind, session_id, participant_id, supervisor_id, "
-                          "recorded_at, occurred_at, payload, " MEND_FIX_COLUMNS
+                          "SELECT " MEND_HASHED_COLUMNS ", " MEND_FIX_COLUMNS
                           " FROM events WHERE seq >= ?1 ORDER BY seq",
                           error);
   update = mend_db_prepare (db,
@@ -155,26 +154,14 @@ mend_store_seal_plain_notes (MendDb *db,
   while ((rc = sqlite3_step (walk)) == SQLITE_ROW)
     {
       MendFix fix;
-      MendEventFields fields = {
-        .device_id = device_id,
-        .seq = sqlite3_column_int64 (walk, 0),
-        .id = mend_stmt_text (walk, 1),
-        .kind = mend_stmt_text (walk, 2),
-        .session_id = mend_stmt_text (walk, 3),
-        .participant_id = mend_stmt_text (walk, 4),
-        .supervisor_id = mend_stmt_text (walk, 5),
-        .recorded_at_ms = sqlite3_column_int64 (walk, 6),
-        .occurred_at_ms = sqlite3_column_int64 (walk, 7),
-        .fix = &fix,
-        .payload_json = mend_stmt_text (walk, 8),
-      };
+      MendEventFields fields;
       g_autoptr (JsonParser) parser = json_parser_new ();
       g_autofree char *payload_json = NULL;
       g_autofree char *hash = NULL;
       JsonObject *payload;
       JsonNode *notes;
 
-      mend_event_log_read_fix (walk, 9, &fix, &fields.has_clock_skew, &fields.clock_skew_ms);
+      mend_event_log_read_fields (walk, 9, device_id, &fields, &fix);
       if (fields.payload_json == NULL
           || !json_parser_load_from_data (parser, fields.payload_json, -1, NULL)
           || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
@@ -224,16 +211,20 @@ mend_store_seal_plain_notes (MendDb *db,
 
 /**
  * mend_store_scrub:
+ * @out_truncated: (out) (optional): whether the write-ahead log was truncated; another
+ *   connection reading at that moment keeps it from being
  *
  * Rewrites the file and folds the write-ahead log in and truncates it, so text that was
- * replaced (plain notes just sealed) is in no free page and no old frame. Called without a
- * transaction open.
+ * replaced (plain notes just sealed, personal fields purged) is in no free page and no old
+ * frame. Called without a transaction open.
  */
 gboolean
-mend_store_scrub (MendDb *db, GError **error)
+mend_store_scrub (MendDb *db, gboolean *out_truncated, GError **error)
 {
   g_autoptr (MendStmt) stmt = NULL;
 
+  if (out_truncated != NULL)
+    *out_truncated = FALSE;
   if (!mend_db_exec (db, "VACUUM", error))
     return FALSE;
   stmt = mend_db_prepare (db, "PRAGMA wal_checkpoint(TRUNCATE)", error);
@@ -242,6 +233,8 @@ mend_store_scrub (MendDb *db, GError **error)
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return mend_db_set_error (db, sqlite3_errcode (db->handle), error,
                               "Could not fold the write-ahead log into the store");
+  if (out_truncated != NULL)
+    *out_truncated = sqlite3_column_int (stmt, 0) == 0;
   return TRUE;
 }
 

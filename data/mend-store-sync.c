@@ -145,7 +145,7 @@ mend_store_sync_set_enrolment (MendStore *self,
       mend_store_rollback (self->writer);
       return FALSE;
     }
-  if (n_sealed > 0 && !mend_store_scrub (self->writer, &scrub_error))
+  if (n_sealed > 0 && !mend_store_scrub (self->writer, NULL, &scrub_error))
     g_warning ("Sealed %u notes at enrolment, but the store file could not be rewritten: %s",
                n_sealed, scrub_error->message);
   return TRUE;
@@ -210,23 +210,8 @@ mend_store_sync_record_pass (MendStore *self,
 static gpointer
 pending_row_from (MendStmt *stmt)
 {
-  MendEventRow *row = g_new0 (MendEventRow, 1);
-
-  row->seq = sqlite3_column_int64 (stmt, 0);
-  row->id = mend_stmt_dup_text (stmt, 1);
-  row->kind = mend_stmt_dup_text (stmt, 2);
-  row->session_id = mend_stmt_dup_text (stmt, 3);
-  row->participant_id = mend_stmt_dup_text (stmt, 4);
-  row->supervisor_id = mend_stmt_dup_text (stmt, 5);
-  row->recorded_at_ms = sqlite3_column_int64 (stmt, 6);
-  row->occurred_at_ms = sqlite3_column_int64 (stmt, 7);
   /* Unredacted: HQ is the one reader that needs the canonical event as it was hashed. */
-  row->payload = mend_stmt_dup_text (stmt, 8);
-  row->prev_hash = mend_stmt_dup_text (stmt, 9);
-  row->hash = mend_stmt_dup_text (stmt, 10);
-  row->sync_state = mend_stmt_dup_text (stmt, 11);
-  mend_event_log_read_fix (stmt, 12, &row->fix, &row->has_clock_skew, &row->clock_skew_ms);
-  return row;
+  return mend_event_log_read_row (stmt, FALSE);
 }
 
 /**
@@ -244,8 +229,7 @@ mend_store_sync_pending_events (MendStore *self, guint limit, GError **error)
   g_return_val_if_fail (MEND_IS_STORE (self), NULL);
 
   stmt = mend_db_prepare (self->reader,
-                          "SELECT seq, id, kind, session_id, participant_id, supervisor_id, "
-                          "  recorded_at, occurred_at, payload, prev_hash, hash, sync_state, "
+                          "SELECT " MEND_HASHED_COLUMNS ", prev_hash, hash, sync_state, NULL, "
                           "  " MEND_FIX_COLUMNS " "
                           "FROM events WHERE sync_state = 'pending' ORDER BY seq LIMIT ?1",
                           error);

@@ -57,6 +57,8 @@ void mend_sync_pass_note_response (MendSyncPass *pass, const MendHttpResponse *r
 void mend_sync_pass_stop (GTask *task, MendSyncState state, const char *format, ...)
     G_GNUC_PRINTF (3, 4);
 void mend_sync_pass_fail (GTask *task, GError *error);
+void mend_sync_pass_transfer_failed (GTask *task, GError *error, const char *what);
+void mend_sync_pass_token_refused (GTask *task, const char *what);
 void mend_sync_pass_pull (GTask *task);
 void mend_sync_pass_progress (MendSyncPass *pass);
 char *mend_sync_refusal_text (const MendHttpResponse *response);

@@ -236,9 +236,17 @@ mend_sync_pass_fail (GTask *task, GError *error)
   g_task_return_error (task, error);
 }
 
-/* A transfer that did not complete, or was cancelled. */
-static void
-transfer_failed (GTask *task, GError *error, const char *what)
+/**
+ * mend_sync_pass_transfer_failed:
+ * @error: (transfer full): why the request did not complete
+ * @what: what the pass was doing, for the message
+ *
+ * A transfer that did not complete, or was cancelled: cancelling ends the pass with the error;
+ * anything else (the network) stops it to wait and try again. Every request of a pass ends
+ * here when it gets no answer.
+ */
+void
+mend_sync_pass_transfer_failed (GTask *task, GError *error, const char *what)
 {
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -260,6 +268,21 @@ retry_after (const MendHttpResponse *response)
   return 0;
 }
 
+/**
+ * mend_sync_pass_token_refused:
+ * @what: what the pass was doing, for the message
+ *
+ * HQ answered 401: the device's token is no longer good, and only enrolling again helps.
+ */
+void
+mend_sync_pass_token_refused (GTask *task, const char *what)
+{
+  mend_sync_pass_stop (task, MEND_SYNC_STATE_REENROL,
+                       "%s: HQ no longer accepts this device's token (revoked?); enrol it "
+                       "again with a new code",
+                       what);
+}
+
 /* The answers every endpoint shares: the token refused, HQ busy or down, anything that is not
  * HQ. Returns TRUE when it ended the pass. */
 static gboolean
@@ -270,10 +293,7 @@ common_refusal (GTask *task, const MendHttpResponse *response, const char *what)
 
   if (response->status == 401)
     {
-      mend_sync_pass_stop (task, MEND_SYNC_STATE_REENROL,
-                           "%s: HQ no longer accepts this device's token (revoked?); enrol it "
-                           "again with a new code",
-                           what);
+      mend_sync_pass_token_refused (task, what);
       return TRUE;
     }
   if (response->status == 429 || response->status >= 500)
@@ -331,7 +351,7 @@ pull_done (GObject *source, GAsyncResult *result, gpointer user_data)
   response = mend_http_client_request_finish (MEND_HTTP_CLIENT (source), result, &error);
   if (response == NULL)
     {
-      transfer_failed (task, error, "pulling the manifest");
+      mend_sync_pass_transfer_failed (task, error, "pulling the manifest");
       return;
     }
   mend_sync_pass_note_response (pass, response);
@@ -559,7 +579,7 @@ push_done (GObject *source, GAsyncResult *result, gpointer user_data)
   response = mend_http_client_request_finish (MEND_HTTP_CLIENT (source), result, &error);
   if (response == NULL)
     {
-      transfer_failed (task, error, "sending events");
+      mend_sync_pass_transfer_failed (task, error, "sending events");
       return;
     }
   mend_sync_pass_note_response (pass, response);

@@ -13,26 +13,6 @@
  * values on the wire are the hashed text itself. HQ reads the values back into
  * MendEventFields and rebuilds the canonical bytes with the same code to check the hash. */
 
-static void
-fields_from_row (const char *device_id, const MendEventRow *row, MendEventFields *out)
-{
-  *out = (MendEventFields){
-    .device_id = device_id,
-    .seq = row->seq,
-    .id = row->id,
-    .kind = row->kind,
-    .session_id = row->session_id,
-    .participant_id = row->participant_id,
-    .supervisor_id = row->supervisor_id,
-    .recorded_at_ms = row->recorded_at_ms,
-    .occurred_at_ms = row->occurred_at_ms,
-    .fix = &row->fix,
-    .has_clock_skew = row->has_clock_skew,
-    .clock_skew_ms = row->clock_skew_ms,
-    .payload_json = row->payload,
-  };
-}
-
 /**
  * mend_wire_encode_events:
  * @device_id: the store's device id
@@ -82,7 +62,7 @@ mend_wire_encode_events (const char *device_id, GPtrArray *rows, GError **error)
                        "event %" G_GINT64_FORMAT " has no valid hash", row->seq);
           return NULL;
         }
-      fields_from_row (device_id, row, &fields);
+      mend_event_row_get_fields (row, device_id, &fields);
       canonical = mend_canonical_event_bytes (&fields);
       hash = mend_hash_chain_next (row->prev_hash, canonical);
       if (strcmp (hash, row->hash) != 0)

@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sodium.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -93,21 +94,7 @@ mend_test_device_add (MendTestDevice *device, const char *kind, const char *payl
   row->payload = mend_canonical_json_text (payload_json, &error);
   g_assert_no_error (error);
   row->prev_hash = g_strdup (last != NULL ? last->hash : MEND_HASH_GENESIS);
-  fields = (MendEventFields){
-    device->device_id,
-    row->seq,
-    row->id,
-    row->kind,
-    row->session_id,
-    row->participant_id,
-    row->supervisor_id,
-    row->recorded_at_ms,
-    row->occurred_at_ms,
-    &row->fix,
-    row->has_clock_skew,
-    row->clock_skew_ms,
-    row->payload,
-  };
+  mend_event_row_get_fields (row, device->device_id, &fields);
   row->hash = mend_event_hash (row->prev_hash, &fields);
   row->sync_state = g_strdup ("pending");
   g_ptr_array_add (device->rows, row);
@@ -309,4 +296,44 @@ mend_test_hq_metric (MendTestHq *hq, const char *series)
     if (strncmp (*line, series, n) == 0 && (*line)[n] == ' ')
       return g_ascii_strtod (*line + n + 1, NULL);
   return -1;
+}
+
+/**
+ * mend_test_hq_server_stop:
+ * @server: (transfer full): a mend-hq from mend_test_hq_spawn()
+ *
+ * Stops a server a test started with SIGTERM and checks it shut down cleanly (exit 0).
+ */
+void
+mend_test_hq_server_stop (GSubprocess *server)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_exit_status (server), ==, 0);
+  g_object_unref (server);
+}
+
+/**
+ * mend_test_http_assert_refused:
+ * @status: the HTTP status expected
+ * @code: the error code expected in HQ's error body (PROTOCOL.md)
+ *
+ * Checks that HQ refused @http with @status and an error body carrying @code, and one Date
+ * header; on another status, fails with the body so the log shows what HQ said.
+ */
+void
+mend_test_http_assert_refused (MendTestHttp *http, long status, const char *code)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MendWireRefusal) refusal = NULL;
+
+  if (http->status != status)
+    g_error ("expected %ld %s, got %ld %s", status, code, http->status, http->body->str);
+  g_assert_cmpint (http->n_date, ==, 1);
+  refusal = mend_wire_decode_error (http->body->str, http->body->len, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (refusal->code, ==, code);
 }

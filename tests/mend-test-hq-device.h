@@ -45,6 +45,8 @@ gboolean mend_test_device_upload (MendTestDevice *device, GBytes *photo, gsize c
 int mend_test_hq_socket (MendTestHq *hq);
 void mend_test_send_all (int fd, const void *data, gsize length);
 double mend_test_hq_metric (MendTestHq *hq, const char *series);
+void mend_test_hq_server_stop (GSubprocess *server);
+void mend_test_http_assert_refused (MendTestHttp *http, long status, const char *code);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MendTestDevice, mend_test_device_free)
 

@@ -239,3 +239,29 @@ mend_test_record_ok (MendStore *store, MendCommand *command)
   g_assert_true (g_uuid_string_is_valid (id));
   return id;
 }
+
+/**
+ * mend_test_reference_credited:
+ * @reference: a manifest's reference lists (MendWireManifest.reference)
+ * @participant_id: the person
+ *
+ * Returns: the person's minutes_credited as HQ sent it, or -1 when the manifest does not send
+ *   the person (a delta that leaves them out).
+ */
+gint64
+mend_test_reference_credited (JsonObject *reference, const char *participant_id)
+{
+  JsonArray *rows;
+
+  if (!json_object_has_member (reference, "participants"))
+    return -1;
+  rows = json_object_get_array_member (reference, "participants");
+  for (guint i = 0; i < json_array_get_length (rows); i++)
+    {
+      JsonObject *row = json_array_get_object_element (rows, i);
+
+      if (g_str_equal (json_object_get_string_member (row, "id"), participant_id))
+        return json_object_get_int_member (row, "minutes_credited");
+    }
+  return -1;
+}

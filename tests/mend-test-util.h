@@ -28,5 +28,7 @@ typedef struct
 void mend_test_fixture_open (MendTestFixture *f, int n_sessions, int people_per_session);
 void mend_test_fixture_close (MendTestFixture *f);
 char *mend_test_record_ok (MendStore *store, MendCommand *command);
+/* A person's minutes_credited in a manifest's reference lists, or -1 when they are not sent. */
+gint64 mend_test_reference_credited (JsonObject *reference, const char *participant_id);
 
 G_END_DECLS

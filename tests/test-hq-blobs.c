@@ -24,20 +24,6 @@ static char *team;
 static char *other_team;
 
 static void
-assert_error (MendTestHttp *http, long status, const char *code)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (MendWireRefusal) refusal = NULL;
-
-  if (http->status != status)
-    g_error ("expected %ld %s, got %ld %s", status, code, http->status, http->body->str);
-  g_assert_cmpint (http->n_date, ==, 1);
-  refusal = mend_wire_decode_error (http->body->str, http->body->len, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (refusal->code, ==, code);
-}
-
-static void
 assert_status (MendTestHttp *http, long status)
 {
   if (http->status != status)
@@ -140,7 +126,7 @@ test_upload (void)
 
   /* The first chunk must say how long the blob is. */
   http = mend_test_device_patch (device, photo, sha256, 0, 1000, FALSE);
-  assert_error (http, 400, "bad_request");
+  mend_test_http_assert_refused (http, 400, "bad_request");
   mend_test_http_free (http);
 
   http = mend_test_device_patch (device, photo, sha256, 0, 300000, TRUE);
@@ -159,12 +145,12 @@ test_upload (void)
 
   /* A resend of the first chunk: nothing is written, and HQ says where it is. */
   http = mend_test_device_patch (device, photo, sha256, 0, 300000, TRUE);
-  assert_error (http, 409, "offset_mismatch");
+  mend_test_http_assert_refused (http, 409, "offset_mismatch");
   g_assert_cmpint (offset_of (http), ==, 300000);
   mend_test_http_free (http);
 
   http = mend_test_hq_request_full (hq, "PATCH", path, device->token, OCTETS, "x", 1, mismatched);
-  assert_error (http, 400, "bad_request");
+  mend_test_http_assert_refused (http, 400, "bad_request");
   mend_test_http_free (http);
 
   http = mend_test_device_patch (device, photo, sha256, 300000, length - 300000, FALSE);
@@ -187,7 +173,7 @@ test_upload (void)
   mend_test_http_free (http);
 
   http = mend_test_device_patch (device, photo, sha256, 0, 10, TRUE);
-  assert_error (http, 409, "offset_mismatch");
+  mend_test_http_assert_refused (http, 409, "offset_mismatch");
   g_assert_cmpint (offset_of (http), ==, length);
   mend_test_http_free (http);
   assert_stored (sha256, photo);
@@ -291,7 +277,7 @@ test_hash_mismatch (void)
   assert_status (http, 204);
   mend_test_http_free (http);
   http = mend_test_device_patch (device, impostor, sha256, 60 * 1024, 40 * 1024, FALSE);
-  assert_error (http, 422, "hash_mismatch");
+  mend_test_http_assert_refused (http, 422, "hash_mismatch");
   mend_test_http_free (http);
 
   /* The partial data is dropped: the next HEAD starts the device again from 0. */
@@ -360,7 +346,7 @@ test_bad_ids (void)
                                          headers);
       if (patch->status != 400)
         g_error ("PATCH %s: %ld %s", path, patch->status, patch->body->str);
-      assert_error (patch, 400, "bad_request");
+      mend_test_http_assert_refused (patch, 400, "bad_request");
       probe = mend_test_hq_request (hq, "HEAD", path, device->token, NULL, NULL, 0);
       g_assert_cmpint (probe->status, ==, 400);
     }
@@ -385,14 +371,14 @@ test_not_named (void)
   g_assert_cmpint (http->status, ==, 404);
   mend_test_http_free (http);
   http = mend_test_device_patch (device, photo, sha256, 0, 2000, TRUE);
-  assert_error (http, 403, "forbidden");
+  mend_test_http_assert_refused (http, 403, "forbidden");
   mend_test_http_free (http);
 
   http = head (device, unnamed_sha256);
   g_assert_cmpint (http->status, ==, 404);
   mend_test_http_free (http);
   http = mend_test_device_patch (device, unnamed, unnamed_sha256, 0, 2000, TRUE);
-  assert_error (http, 403, "forbidden");
+  mend_test_http_assert_refused (http, 403, "forbidden");
   mend_test_http_free (http);
 
   http = mend_test_hq_request (hq, "HEAD", path, NULL, NULL, NULL, 0);
@@ -400,7 +386,7 @@ test_not_named (void)
   g_assert_true (http->www_authenticate);
   mend_test_http_free (http);
   http = mend_test_hq_request (hq, "PUT", path, stranger->token, OCTETS, "x", 1);
-  assert_error (http, 405, "method_not_allowed");
+  mend_test_http_assert_refused (http, 405, "method_not_allowed");
   g_assert_cmpstr (http->allow, ==, "HEAD, PATCH");
   mend_test_http_free (http);
 
@@ -431,29 +417,29 @@ test_bad_headers (void)
   MendTestHttp *http;
 
   http = mend_test_hq_request_full (hq, "PATCH", path, device->token, OCTETS, data, 10, huge);
-  assert_error (http, 413, "payload_too_large");
+  mend_test_http_assert_refused (http, 413, "payload_too_large");
   mend_test_http_free (http);
   http = mend_test_hq_request_full (hq, "PATCH", path, device->token, "application/json", data, 10,
                                     good);
-  assert_error (http, 415, "unsupported_media_type");
+  mend_test_http_assert_refused (http, 415, "unsupported_media_type");
   mend_test_http_free (http);
   http = mend_test_hq_request_full (hq, "PATCH", path, device->token, OCTETS, data, 10, negative);
-  assert_error (http, 400, "bad_request");
+  mend_test_http_assert_refused (http, 400, "bad_request");
   mend_test_http_free (http);
   http
       = mend_test_hq_request_full (hq, "PATCH", path, device->token, OCTETS, data, 10, zero_padded);
-  assert_error (http, 400, "bad_request");
+  mend_test_http_assert_refused (http, 400, "bad_request");
   mend_test_http_free (http);
   http = mend_test_hq_request_full (hq, "PATCH", path, device->token, OCTETS, data, 10, words);
-  assert_error (http, 400, "bad_request");
+  mend_test_http_assert_refused (http, 400, "bad_request");
   mend_test_http_free (http);
   http = mend_test_hq_request_full (hq, "PATCH", path, device->token, OCTETS, data, 10, no_offset);
-  assert_error (http, 400, "bad_request");
+  mend_test_http_assert_refused (http, 400, "bad_request");
   mend_test_http_free (http);
   /* A chunk larger than 4 MiB is refused before it is read. */
   http = mend_test_hq_request_full (hq, "PATCH", path, device->token, OCTETS, data,
                                     4 * 1024 * 1024 + 1, good);
-  assert_error (http, 413, "payload_too_large");
+  mend_test_http_assert_refused (http, 413, "payload_too_large");
   mend_test_http_free (http);
   http = head (device, sha256);
   g_assert_cmpint (http->status, ==, 404);
@@ -463,7 +449,7 @@ test_bad_headers (void)
    * corrected first chunk is taken. */
   http = mend_test_hq_request_full (hq, "PATCH", path, device->token, OCTETS, data, 20,
                                     short_length);
-  assert_error (http, 400, "bad_request");
+  mend_test_http_assert_refused (http, 400, "bad_request");
   mend_test_http_free (http);
   http = mend_test_hq_request_full (hq, "PATCH", path, device->token, OCTETS, data, 10, good);
   assert_status (http, 204);
@@ -475,7 +461,7 @@ test_bad_headers (void)
   http = mend_test_hq_request_full (
       hq, "PATCH", path, device->token, OCTETS, data + 10, 10,
       (const char *[]){ "Upload-Offset: 10", "Upload-Length: 30", NULL });
-  assert_error (http, 400, "bad_request");
+  mend_test_http_assert_refused (http, 400, "bad_request");
   mend_test_http_free (http);
   http = head (device, sha256);
   assert_status (http, 200);

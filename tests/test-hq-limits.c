@@ -48,32 +48,6 @@ spawn (const char *const *extra, guint16 *out_port)
   return server;
 }
 
-static void
-stop (GSubprocess *server)
-{
-  g_autoptr (GError) error = NULL;
-
-  g_subprocess_send_signal (server, SIGTERM);
-  g_subprocess_wait (server, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (g_subprocess_get_exit_status (server), ==, 0);
-  g_object_unref (server);
-}
-
-static void
-assert_error (MendTestHttp *http, long status, const char *code)
-{
-  g_autoptr (GError) error = NULL;
-  g_autoptr (MendWireRefusal) refusal = NULL;
-
-  if (http->status != status)
-    g_error ("expected %ld %s, got %ld %s", status, code, http->status, http->body->str);
-  g_assert_cmpint (http->n_date, ==, 1);
-  refusal = mend_wire_decode_error (http->body->str, http->body->len, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (refusal->code, ==, code);
-}
-
 static size_t
 append_cb (char *data, size_t size, size_t n, void *user_data)
 {
@@ -162,7 +136,7 @@ test_device_rate (void)
                                  "application/json", g_bytes_get_data (body, NULL),
                                  g_bytes_get_size (body));
   }
-  assert_error (http, 429, "rate_limited");
+  mend_test_http_assert_refused (http, 429, "rate_limited");
   retry_after = mend_test_http_header (http, "Retry-After");
   g_assert_nonnull (retry_after);
   g_assert_true (g_ascii_string_to_unsigned (retry_after, 10, 1, 60, &seconds, NULL));
@@ -183,7 +157,7 @@ test_device_rate (void)
 
   g_assert_cmpfloat (mend_test_hq_metric (&limited, "mend_rate_limited_total{endpoint=\"events\"}"),
                      ==, 1);
-  stop (server);
+  mend_test_hq_server_stop (server);
 }
 
 static void
@@ -222,7 +196,7 @@ test_enrol_rate (void)
   g_assert_cmpint (request_from (port, "127.0.0.2", "POST", "/api/v1/devices/enrol",
                                  g_bytes_get_data (good, NULL), body),
                    ==, 201);
-  stop (server);
+  mend_test_hq_server_stop (server);
 }
 
 /* Reads until the server closes the connection; returns the seconds that took, or -1. */
@@ -292,7 +266,7 @@ test_stalled_clients (void)
       g_assert_cmpfloat (seconds, <, 8);
       close (fds[i]);
     }
-  stop (server);
+  mend_test_hq_server_stop (server);
 }
 
 static gboolean
@@ -422,13 +396,13 @@ test_metrics_allow (void)
   g_string_truncate (body, 0);
   g_assert_cmpint (request_from (port, "127.0.0.2", "GET", "/metrics", NULL, body), ==, 200);
   g_assert_nonnull (strstr (body->str, "mend_database_up 1"));
-  stop (server);
+  mend_test_hq_server_stop (server);
 
   server = spawn (elsewhere, &port);
   g_assert_cmpint (request_from (port, "127.0.0.1", "GET", "/metrics", NULL, body), ==, 403);
   /* /healthz stays open to everyone. */
   g_assert_cmpint (request_from (port, "127.0.0.1", "GET", "/healthz", NULL, body), ==, 200);
-  stop (server);
+  mend_test_hq_server_stop (server);
 
   /* A mask that does not parse stops the server before it listens. */
   {
@@ -480,7 +454,7 @@ test_metrics_database_down (void)
   g_string_truncate (body, 0);
   g_assert_cmpint (request_from (port, "127.0.0.1", "GET", "/healthz", NULL, body), ==, 503);
   g_assert_nonnull (strstr (body->str, "\"database\":\"unavailable\""));
-  stop (server);
+  mend_test_hq_server_stop (server);
 }
 
 int

@@ -712,21 +712,7 @@ test_rules (void)
         made[i].participant_id = (char *)crafted[i].participant;
         made[i].payload = (char *)crafted[i].payload;
         made[i].prev_hash = (char *)prev;
-        fields = (MendEventFields){
-          device,
-          made[i].seq,
-          made[i].id,
-          made[i].kind,
-          made[i].session_id,
-          made[i].participant_id,
-          made[i].supervisor_id,
-          made[i].recorded_at_ms,
-          made[i].occurred_at_ms,
-          &made[i].fix,
-          made[i].has_clock_skew,
-          made[i].clock_skew_ms,
-          made[i].payload,
-        };
+        mend_event_row_get_fields (&made[i], device, &fields);
         hash = mend_event_hash (prev, &fields);
         made[i].hash = hash;
         g_ptr_array_add (ids, id);
@@ -785,25 +771,6 @@ push_stored (const char *device, const char *token, GPtrArray *rows)
     }
 }
 
-/* A person's minutes_credited in @manifest, or -1 when it does not send them. */
-static gint64
-credited_in (MendWireManifest *manifest, const char *id)
-{
-  JsonArray *rows;
-
-  if (!json_object_has_member (manifest->reference, "participants"))
-    return -1;
-  rows = json_object_get_array_member (manifest->reference, "participants");
-  for (guint i = 0; i < json_array_get_length (rows); i++)
-    {
-      JsonObject *row = json_array_get_object_element (rows, i);
-
-      if (g_str_equal (json_object_get_string_member (row, "id"), id))
-        return json_object_get_int_member (row, "minutes_credited");
-    }
-  return -1;
-}
-
 /* minutes_credited is told per device (section 12): the other devices' check-outs count, the
  * asking device's own never do; a delta re-sends the person when another device's check-out or
  * void arrives after the cursor, also for a void that names only its target. */
@@ -837,8 +804,8 @@ test_credited_per_device (void)
   mend_test_hq_exec (hq, "UPDATE participants SET minutes_credited = 15 WHERE id = $1", person);
   x_before = pull (x->token, NULL, NULL);
   y_before = pull (y->token, NULL, NULL);
-  g_assert_cmpint (credited_in (x_before, person), ==, 15);
-  g_assert_cmpint (credited_in (y_before, person), ==, 15);
+  g_assert_cmpint (mend_test_reference_credited (x_before->reference, person), ==, 15);
+  g_assert_cmpint (mend_test_reference_credited (y_before->reference, person), ==, 15);
 
   /* Device X: 2 h on site, pushed. */
   g_free (mend_test_record_ok (f.store, mend_command_start_session ("s00000")));
@@ -861,9 +828,9 @@ test_credited_per_device (void)
   x_after = pull (x->token, x_before->cursor, NULL);
   x_full = pull (x->token, NULL, NULL);
   g_assert_false (y_after->full);
-  g_assert_cmpint (credited_in (y_after, person), ==, 15 + 120);
-  g_assert_cmpint (credited_in (x_after, person), ==, -1);
-  g_assert_cmpint (credited_in (x_full, person), ==, 15);
+  g_assert_cmpint (mend_test_reference_credited (y_after->reference, person), ==, 15 + 120);
+  g_assert_cmpint (mend_test_reference_credited (x_after->reference, person), ==, -1);
+  g_assert_cmpint (mend_test_reference_credited (x_full->reference, person), ==, 15);
 
   /* X voids the check-out with a void that names only its target (no session, no person): Y's
    * next delta sends the person again with X's hours gone. */
@@ -883,28 +850,14 @@ test_credited_per_device (void)
     g_assert_cmpstr (recorded->participant_id, ==, person);
     bare.session_id = NULL;
     bare.participant_id = NULL;
-    fields = (MendEventFields){
-      device,
-      bare.seq,
-      bare.id,
-      bare.kind,
-      bare.session_id,
-      bare.participant_id,
-      bare.supervisor_id,
-      bare.recorded_at_ms,
-      bare.occurred_at_ms,
-      &bare.fix,
-      bare.has_clock_skew,
-      bare.clock_skew_ms,
-      bare.payload,
-    };
+    mend_event_row_get_fields (&bare, device, &fields);
     hash = mend_event_hash (bare.prev_hash, &fields);
     bare.hash = hash;
     g_ptr_array_add (batch, &bare);
     push_stored (device, x->token, batch);
   }
   y_voided = pull (y->token, y_after->cursor, NULL);
-  g_assert_cmpint (credited_in (y_voided, person), ==, 15);
+  g_assert_cmpint (mend_test_reference_credited (y_voided->reference, person), ==, 15);
   mend_test_fixture_close (&f);
 }
 
@@ -955,7 +908,7 @@ test_credited_race (void)
   x = mend_test_hq_enrol (hq, north, push.device);
   y = mend_test_hq_enrol (hq, north, "db7c6a52-7d7e-4c1e-9b1a-3f4e5d6c7b8a");
   before = pull (y->token, NULL, NULL);
-  credited_before = credited_in (before, person);
+  credited_before = mend_test_reference_credited (before->reference, person);
   g_assert_cmpint (credited_before, >=, 0);
 
   g_free (mend_test_record_ok (f.store, mend_command_start_session ("s00000")));
@@ -984,8 +937,8 @@ test_credited_race (void)
       waited_ms += 10;
     }
   during = pull (y->token, before->cursor, NULL);
-  g_assert_true (credited_in (during, person) == -1
-                 || credited_in (during, person) == credited_before);
+  g_assert_true (mend_test_reference_credited (during->reference, person) == -1
+                 || mend_test_reference_credited (during->reference, person) == credited_before);
   locked = PQexec (conn, "COMMIT");
   g_assert_cmpint (PQresultStatus (locked), ==, PGRES_COMMAND_OK);
   PQclear (locked);
@@ -993,7 +946,8 @@ test_credited_race (void)
   g_thread_join (thread);
 
   after = pull (y->token, during->cursor, NULL);
-  g_assert_cmpint (credited_in (after, person), ==, credited_before + 120);
+  g_assert_cmpint (mend_test_reference_credited (after->reference, person), ==,
+                   credited_before + 120);
   mend_test_fixture_close (&f);
 }
 

@@ -132,18 +132,6 @@ write_config (const char *name, const char *extra)
 }
 
 static void
-stop (GSubprocess *server)
-{
-  g_autoptr (GError) error = NULL;
-
-  g_subprocess_send_signal (server, SIGTERM);
-  g_subprocess_wait (server, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (g_subprocess_get_exit_status (server), ==, 0);
-  g_object_unref (server);
-}
-
-static void
 test_config_file (void)
 {
   g_autofree char *extra = g_strdup_printf ("metrics-allow=127.0.0.2\ntls-cert=%s\ntls-key=%s\n"
@@ -176,7 +164,7 @@ test_config_file (void)
     g_assert_cmpint (get (url, cert, "127.0.0.2", &status, body), ==, CURLE_OK);
     g_assert_cmpint (status, ==, 200);
   }
-  stop (server);
+  mend_test_hq_server_stop (server);
 
   /* The command line wins over the file. */
   server = mend_test_hq_spawn (hq, overridden, &port);
@@ -187,7 +175,7 @@ test_config_file (void)
     g_assert_cmpint (get (url, cert, "127.0.0.1", &status, body), ==, CURLE_OK);
     g_assert_cmpint (status, ==, 200);
   }
-  stop (server);
+  mend_test_hq_server_stop (server);
 
   /* A key the server does not know, or a value it cannot read, stops it before it listens. */
   g_assert_null (mend_test_hq_spawn (hq, with_misspelt, &port));
@@ -225,7 +213,7 @@ test_ipv6 (void)
   url = g_strdup_printf ("http://[::1]:%u/metrics", port);
   g_assert_cmpint (get (url, NULL, NULL, &status, body), ==, CURLE_OK);
   g_assert_cmpint (status, ==, 200);
-  stop (server);
+  mend_test_hq_server_stop (server);
 }
 
 int

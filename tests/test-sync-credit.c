@@ -196,25 +196,6 @@ pull_as (SyncDevice *d, const char *cursor)
   return manifest;
 }
 
-/* @person's minutes_credited in @manifest, or -1 when the manifest does not send them. */
-static gint64
-sent_credited (MendWireManifest *manifest, const char *person)
-{
-  JsonArray *rows;
-
-  if (!json_object_has_member (manifest->reference, "participants"))
-    return -1;
-  rows = json_object_get_array_member (manifest->reference, "participants");
-  for (guint i = 0; i < json_array_get_length (rows); i++)
-    {
-      JsonObject *row = json_array_get_object_element (rows, i);
-
-      if (g_str_equal (json_object_get_string_member (row, "id"), person))
-        return json_object_get_int_member (row, "minutes_credited");
-    }
-  return -1;
-}
-
 /* One whole pass of @d's engine: its events to HQ, then HQ's manifest applied. */
 static void
 sync_ok (SyncDevice *d)
@@ -274,7 +255,7 @@ test_two_devices (void)
   g_assert_cmpint (store_credited_hq (&a, p.person), ==, 0);
   assert_roster (&a, p.yesterday, p.person, 180, 60);
   a_told = pull_as (&a, NULL);
-  g_assert_cmpint (sent_credited (a_told, p.person), ==, 0);
+  g_assert_cmpint (mend_test_reference_credited (a_told->reference, p.person), ==, 0);
   /* Purged by retention, and its projections rebuilt from the tombstones, A's own session
    * still counts, once. */
   {
@@ -296,7 +277,7 @@ test_two_devices (void)
   assert_roster (&b, p.today, p.person, 0, 60);
   g_assert_cmpint (mendctl_owed (&b, p.today, p.person), ==, 60);
   b_told = pull_as (&b, NULL);
-  g_assert_cmpint (sent_credited (b_told, p.person), ==, 180);
+  g_assert_cmpint (mend_test_reference_credited (b_told->reference, p.person), ==, 180);
 
   /* Today on B: 2 h on site, 1 h credited (all that was owed), not 2. */
   b_check_out = work (&b, p.today, p.person, today_9, today_9 + 2 * HOUR_MS);
@@ -322,7 +303,7 @@ test_two_devices (void)
     b_delta = pull_as (&b, enrolment->manifest_cursor);
   }
   g_assert_false (b_delta->full);
-  g_assert_cmpint (sent_credited (b_delta, p.person), ==, 0);
+  g_assert_cmpint (mend_test_reference_credited (b_delta->reference, p.person), ==, 0);
   sync_ok (&b);
   g_assert_cmpint (store_credited_hq (&b, p.person), ==, 0);
   /* B's own hour stays counted once, by B. */
@@ -375,7 +356,7 @@ test_delta (void)
     g_autoptr (MendWireManifest) to_b = pull_as (&b, b_cursor);
 
     g_assert_false (to_b->full);
-    g_assert_cmpint (sent_credited (to_b, p.person), ==, -1);
+    g_assert_cmpint (mend_test_reference_credited (to_b->reference, p.person), ==, -1);
   }
 
   /* A's check-out: B's delta from its old cursor sends the person with A's hour; A's own delta
@@ -388,16 +369,16 @@ test_delta (void)
     g_autoptr (MendWireManifest) a_full = pull_as (&a, NULL);
 
     g_assert_false (to_b->full);
-    g_assert_cmpint (sent_credited (to_b, p.person), ==, 30 + 60);
+    g_assert_cmpint (mend_test_reference_credited (to_b->reference, p.person), ==, 30 + 60);
     g_assert_false (to_a->full);
-    g_assert_cmpint (sent_credited (to_a, p.person), ==, -1);
+    g_assert_cmpint (mend_test_reference_credited (to_a->reference, p.person), ==, -1);
     g_assert_true (a_full->full);
-    g_assert_cmpint (sent_credited (a_full, p.person), ==, 30);
+    g_assert_cmpint (mend_test_reference_credited (a_full->reference, p.person), ==, 30);
     /* From the cursor B's delta itself gave, nothing more. */
     {
       g_autoptr (MendWireManifest) again = pull_as (&b, to_b->cursor);
 
-      g_assert_cmpint (sent_credited (again, p.person), ==, -1);
+      g_assert_cmpint (mend_test_reference_credited (again->reference, p.person), ==, -1);
     }
   }
   assert_roster (&a, p.yesterday, p.person, 60, 150);
@@ -415,7 +396,7 @@ test_delta (void)
     g_free (mend_test_record_ok (b.store, mend_command_absent (p.today, p.person, NULL)));
     sync_ok (&b);
     to_a = pull_as (&a, ea->manifest_cursor);
-    g_assert_cmpint (sent_credited (to_a, p.person), ==, 30);
+    g_assert_cmpint (mend_test_reference_credited (to_a->reference, p.person), ==, 30);
   }
 
   person_clear (&p);

@@ -549,29 +549,10 @@ test_retry_after (Fixture *f, gconstpointer data)
   g_autoptr (GSubprocess) server = NULL;
   g_autofree char *folder = g_dir_make_tmp ("mend-sched-rate-XXXXXX", &error);
   g_autofree char *blobs = g_build_filename (folder, "blobs", NULL);
-  g_autofree char *url = NULL;
-  g_autofree char *code = sync_test_code ();
   g_autofree char *session_id = mend_test_session_id (0);
-  g_autoptr (MendSyncEnrolment) enrolment = NULL;
-  guint16 port = 0;
 
   g_assert_no_error (error);
-  {
-    const char *const args[]
-        = { "--database", sync_test_hq->conninfo, "--listen", "127.0.0.1:0",    "--blobs",
-            blobs,        "--device-rate",        "1",        "--device-burst", "3",
-            NULL };
-
-    server = mend_test_hq_spawn (sync_test_hq, args, &port);
-    g_assert_nonnull (server);
-  }
-  url = g_strdup_printf ("http://127.0.0.1:%u", port);
-  enrolment = sync_device_enrol (&f->d, url, code, NULL, &error);
-  g_assert_no_error (error);
-  g_free (mend_test_record_ok (f->d.store, mend_command_start_session (session_id)));
-  for (int i = 0; i < 5; i++)
-    g_free (mend_test_record_ok (f->d.store, mend_command_tally (session_id, "bags", 1)));
-  mend_sync_engine_set_batch_size (f->d.engine, 1);
+  server = sync_device_enrol_rate_limited (&f->d, blobs, session_id);
 
   mend_sync_scheduler_start (f->scheduler);
   wait_passes (f, 1, 20000);

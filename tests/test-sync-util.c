@@ -162,6 +162,32 @@ sync_device_enrol_ok (SyncDevice *d)
   g_assert_cmpstr (enrolment->team_id, ==, sync_test_team);
 }
 
+GSubprocess *
+sync_device_enrol_rate_limited (SyncDevice *d, const char *blobs, const char *session_id)
+{
+  const char *const args[]
+      = { "--database", sync_test_hq->conninfo, "--listen", "127.0.0.1:0",    "--blobs",
+          blobs,        "--device-rate",        "1",        "--device-burst", "3",
+          NULL };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MendSyncEnrolment) enrolment = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *code = sync_test_code ();
+  GSubprocess *server;
+  guint16 port = 0;
+
+  server = mend_test_hq_spawn (sync_test_hq, args, &port);
+  g_assert_nonnull (server);
+  url = g_strdup_printf ("http://127.0.0.1:%u", port);
+  enrolment = sync_device_enrol (d, url, code, NULL, &error);
+  g_assert_no_error (error);
+  g_free (mend_test_record_ok (d->store, mend_command_start_session (session_id)));
+  for (int i = 0; i < 5; i++)
+    g_free (mend_test_record_ok (d->store, mend_command_tally (session_id, "bags", 1)));
+  mend_sync_engine_set_batch_size (d->engine, 1);
+  return server;
+}
+
 MendSyncReport *
 sync_device_run (SyncDevice *d, GError **error)
 {

@@ -46,6 +46,12 @@ void sync_device_enrol_ok (SyncDevice *d);
 MendSyncReport *sync_device_run (SyncDevice *d, GError **error);
 MendSyncReport *sync_device_run_ok (SyncDevice *d);
 void sync_device_point_at (SyncDevice *d, const char *url);
+/* Starts a second mend-hq on the same database that allows a device one request a minute after
+ * a burst of three (enrolment is limited apart), enrols @d with it, and records on @d session
+ * @session_id started with five tallies, sent one event a request: the fourth request is
+ * refused with 429. @blobs is the new server's blob folder. */
+GSubprocess *
+sync_device_enrol_rate_limited (SyncDevice *d, const char *blobs, const char *session_id);
 
 /* Records a session's work on @d: start, everyone checked in and briefed, tallies, @n_photos
  * photos of @photo_bytes each, everyone but one checked out, the end. Returns the photos'

@@ -2,7 +2,9 @@
 /* The Sync and Enrol pages against a real mend-hq on a throwaway PostgreSQL cluster, over HTTP
  * on loopback, with the app's own engine and scheduler behind the real window: enrol from the
  * page, record a check-in, Sync now, and the page shows nothing waiting and a last success; a
- * record HQ refuses shows HQ's reason; HQ gone shows what waits and a plain message. */
+ * record HQ refuses shows HQ's reason; HQ gone shows what waits and a plain message. A brand-new
+ * device (no supervisors, never enrolled) is enrolled from its Unlock page, and HQ's supervisors
+ * and sessions arrive with the pass that follows. */
 #define G_LOG_DOMAIN "mend-test"
 
 #include "config.h"
@@ -10,6 +12,7 @@
 #include <string.h>
 
 #include "mend-demo.h"
+#include "mend-pin.h"
 #include "mend-store-seal.h"
 #include "mend-store-sync-status.h"
 #include "mend-sync-scheduler.h"
@@ -18,6 +21,8 @@
 #include "pages/correct/mend-correct-page.h"
 #include "pages/enrol/mend-enrol-page.h"
 #include "pages/sync/mend-sync-page.h"
+#include "pages/today/mend-today-page.h"
+#include "pages/unlock/mend-unlock-page.h"
 #include "test-sync-util.h"
 
 typedef struct
@@ -28,12 +33,8 @@ typedef struct
 } Fixture;
 
 static void
-fixture_set_up (Fixture *f, gconstpointer data)
+open_window (Fixture *f)
 {
-  f->ui.dir = mend_test_temp_dir ();
-  f->ui.store = mend_test_store_new (f->ui.dir, SYNC_TEST_SESSIONS, SYNC_TEST_PEOPLE,
-                                     MEND_STORE_OPEN_DEFAULT);
-  f->ui.session_id = mend_test_session_id (0);
   mend_test_ui_open (&f->ui);
   /* As MendApplication does: one engine and scheduler for the store, behind the window. */
   f->engine = mend_sync_engine_new (f->ui.store);
@@ -44,6 +45,34 @@ fixture_set_up (Fixture *f, gconstpointer data)
                                   60 * 60 * 1000, 60 * 60 * 1000);
   mend_window_set_scheduler (f->ui.window, f->scheduler);
   mend_sync_scheduler_start (f->scheduler);
+}
+
+/* A device holding the reference data HQ holds (its supervisor without a PIN until HQ sends
+ * one). */
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  f->ui.dir = mend_test_temp_dir ();
+  f->ui.store = mend_test_store_new (f->ui.dir, SYNC_TEST_SESSIONS, SYNC_TEST_PEOPLE,
+                                     MEND_STORE_OPEN_DEFAULT);
+  f->ui.session_id = mend_test_session_id (0);
+  open_window (f);
+}
+
+/* A brand-new device: an empty store, never enrolled, no demo. */
+static void
+fixture_set_up_fresh (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  f->ui.dir = mend_test_temp_dir ();
+  path = g_build_filename (f->ui.dir, "mend.db", NULL);
+  f->ui.store = mend_store_open (path, MEND_STORE_OPEN_DEFAULT, &error);
+  g_assert_no_error (error);
+  /* HQ's first session, which the device does not know yet. */
+  f->ui.session_id = mend_test_session_id (0);
+  open_window (f);
 }
 
 static void
@@ -313,6 +342,172 @@ test_enrol_demo_refused (Fixture *f, gconstpointer data)
   g_assert_null (mend_store_sync_get_enrolment (f->ui.store, NULL));
 }
 
+/* A button on screen (mapped: on the visible page of every stack) with this accessible name. */
+static GtkWidget *
+find_shown_button (GtkWidget *widget, const char *name)
+{
+  if (!gtk_widget_get_mapped (widget))
+    return NULL;
+  if (GTK_IS_BUTTON (widget)
+      && gtk_test_accessible_check_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                             name)
+             == NULL)
+    return widget;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_shown_button (child, name);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+typedef struct
+{
+  Fixture *f;
+  const char *name;
+  gboolean shown;
+} ShownButton;
+
+static gboolean
+button_shown_is (gpointer data)
+{
+  ShownButton *want = data;
+
+  return (find_shown_button (GTK_WIDGET (want->f->ui.window), want->name) != NULL) == want->shown;
+}
+
+static void
+wait_button (Fixture *f, const char *name, gboolean shown)
+{
+  ShownButton want = { f, name, shown };
+
+  mend_test_ui_wait_for (button_shown_is, &want, 5000);
+}
+
+static gboolean
+supervisors_listed (gpointer data)
+{
+  g_auto (GStrv) names = mend_unlock_page_dup_supervisor_names (data);
+
+  return g_strv_length (names) > 0;
+}
+
+/* A new device reaches enrolment from its Unlock page, and nothing else while locked; after the
+ * pass the enrolment starts, HQ's supervisor (with the PIN HQ set) and sessions are there
+ * without a restart. */
+static void
+test_first_run (Fixture *f, gconstpointer data)
+{
+  MendUnlockPage *unlock = MEND_UNLOCK_PAGE (mend_window_get_page (f->ui.window, "unlock"));
+  MendEnrolPage *enrol = MEND_ENROL_PAGE (mend_window_get_page (f->ui.window, "first-enrol"));
+  MendTodayPage *today = MEND_TODAY_PAGE (mend_window_get_page (f->ui.window, "today"));
+  g_autofree char *url = sync_test_url ();
+  g_autofree char *code = sync_test_code ();
+  g_autofree char *hash = NULL;
+  g_auto (GStrv) names = NULL;
+  g_autoptr (GError) error = NULL;
+
+  mend_test_ui_wait_for (scheduler_settled, f->scheduler, 30000);
+  g_assert_cmpstr (mend_window_get_visible_page (f->ui.window), ==, "unlock");
+  g_assert_true (mend_unlock_page_get_offers_enrol (unlock));
+  g_assert_cmpstr (mend_unlock_page_get_people_message (unlock), ==,
+                   "No supervisors on this device yet: enrol it with HQ to receive them.");
+  names = mend_unlock_page_dup_supervisor_names (unlock);
+  g_assert_cmpuint (g_strv_length (names), ==, 0);
+  g_clear_pointer (&names, g_strfreev);
+  wait_button (f, "Enrol this device", TRUE);
+
+  /* Enrol this device opens the Enrol page alone: the rest stays behind the lock. */
+  mend_test_ui_activate (GTK_WIDGET (unlock), "unlock.enrol", NULL);
+  g_assert_cmpstr (mend_window_get_visible_page (f->ui.window), ==, "first-enrol");
+  wait_button (f, "Back to Unlock", TRUE);
+  wait_button (f, "Enrol", TRUE);
+  wait_button (f, "Enrol this device", FALSE);
+  mend_test_ui_activate (GTK_WIDGET (f->ui.window), "win.show-sync", NULL);
+  mend_test_ui_activate (GTK_WIDGET (f->ui.window), "win.open-session", "s", f->ui.session_id);
+  g_assert_cmpstr (mend_window_get_visible_page (f->ui.window), ==, "first-enrol");
+  g_assert_true (mend_window_get_locked (f->ui.window));
+  /* Back to Unlock, and there again. */
+  mend_test_ui_activate (GTK_WIDGET (f->ui.window), "win.show-unlock", NULL);
+  g_assert_cmpstr (mend_window_get_visible_page (f->ui.window), ==, "unlock");
+  mend_test_ui_activate (GTK_WIDGET (unlock), "unlock.enrol", NULL);
+  g_assert_cmpstr (mend_window_get_visible_page (f->ui.window), ==, "first-enrol");
+
+  /* A wrong code: HQ's refusal, still locked, still on the Enrol page. */
+  mend_enrol_page_set_text (enrol, url, "WRONGCODE0000");
+  mend_test_ui_activate (GTK_WIDGET (enrol), "enrol.submit", NULL);
+  mend_test_ui_wait_for (enrol_settled, enrol, 20000);
+  g_test_message ("wrong code: %s", mend_enrol_page_get_message (enrol));
+  g_assert_cmpstr (mend_window_get_visible_page (f->ui.window), ==, "first-enrol");
+  g_assert_null (mend_store_sync_get_enrolment (f->ui.store, NULL));
+
+  mend_enrol_page_set_text (enrol, url, code);
+  mend_test_ui_activate (GTK_WIDGET (enrol), "enrol.submit", NULL);
+  mend_test_ui_wait_for (enrol_settled, enrol, 20000);
+  g_test_message ("enrolled: %s", mend_enrol_page_get_message (enrol));
+  g_assert_nonnull (strstr (mend_enrol_page_get_message (enrol), "North Kettering"));
+  g_assert_cmpstr (mend_window_get_visible_page (f->ui.window), ==, "unlock");
+  g_assert_true (mend_window_get_locked (f->ui.window));
+  /* Enrolled: no second offer, whether or not the pass has ended yet. */
+  g_assert_false (mend_unlock_page_get_offers_enrol (unlock));
+
+  /* The pass the enrolment asked for brings the supervisors; the page lists them. */
+  mend_test_ui_wait_for (supervisors_listed, unlock, 30000);
+  mend_test_ui_wait_for (scheduler_settled, f->scheduler, 30000);
+  names = mend_unlock_page_dup_supervisor_names (unlock);
+  g_assert_cmpstrv (names, ((const char *const[]){ "Test Supervisor", NULL }));
+  g_assert_null (mend_unlock_page_get_people_message (unlock));
+  g_assert_false (mend_unlock_page_get_offers_enrol (unlock));
+  wait_button (f, "Test Supervisor", TRUE);
+  wait_button (f, "Enrol this device", FALSE);
+  wait_button (f, "Back to Unlock", FALSE);
+  hash = mend_store_dup_pin_hash (f->ui.store, "sup-1", &error);
+  g_assert_no_error (error);
+  g_assert_true (mend_pin_verify (hash, "2468"));
+
+  /* The PIN HQ set unlocks, and Today shows HQ's session of the day, which can be started. */
+  mend_test_ui_unlock (&f->ui, "sup-1", "9999");
+  g_assert_true (mend_window_get_locked (f->ui.window));
+  mend_test_ui_unlock (&f->ui, "sup-1", "2468");
+  g_assert_false (mend_window_get_locked (f->ui.window));
+  g_assert_cmpuint (mend_today_page_get_n_cards (today), ==, 1);
+  mend_test_ui_start_session (&f->ui);
+  g_assert_cmpuint (mend_test_ui_count_events (&f->ui, "session.started"), ==, 1);
+}
+
+/* Enrolled, but the supervisors have not arrived: the page says they come with the next sync
+ * and does not offer enrolment again. A demo store is never offered enrolment. */
+static void
+test_first_run_no_offer (Fixture *f, gconstpointer data)
+{
+  MendUnlockPage *unlock = MEND_UNLOCK_PAGE (mend_window_get_page (f->ui.window, "unlock"));
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) names = NULL;
+
+  mend_test_ui_wait_for (scheduler_settled, f->scheduler, 30000);
+  g_assert_true (mend_unlock_page_get_offers_enrol (unlock));
+  g_assert_true (mend_store_sync_set_enrolment (f->ui.store, "http://127.0.0.1:1", NULL, "team-x",
+                                                "Team X", NULL, &error));
+  g_assert_no_error (error);
+  mend_unlock_page_refresh (unlock);
+  g_assert_false (mend_unlock_page_get_offers_enrol (unlock));
+  g_test_message ("enrolled, no supervisors: %s", mend_unlock_page_get_people_message (unlock));
+  g_assert_nonnull (strstr (mend_unlock_page_get_people_message (unlock), "next sync"));
+  /* The action does nothing when not offered. */
+  mend_test_ui_activate (GTK_WIDGET (unlock), "unlock.enrol", NULL);
+  g_assert_cmpstr (mend_window_get_visible_page (f->ui.window), ==, "unlock");
+
+  g_assert_true (mend_store_load_demo (f->ui.store, &error));
+  g_assert_no_error (error);
+  mend_unlock_page_refresh (unlock);
+  g_assert_false (mend_unlock_page_get_offers_enrol (unlock));
+  names = mend_unlock_page_dup_supervisor_names (unlock);
+  g_assert_cmpuint (g_strv_length (names), >, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -334,6 +529,10 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/ui/sync/enrol-demo-refused", Fixture, NULL, fixture_set_up, test_enrol_demo_refused,
               fixture_tear_down);
+  g_test_add ("/ui/first-run/enrol-from-unlock", Fixture, NULL, fixture_set_up_fresh,
+              test_first_run, fixture_tear_down);
+  g_test_add ("/ui/first-run/no-offer-when-enrolled-or-demo", Fixture, NULL, fixture_set_up_fresh,
+              test_first_run_no_offer, fixture_tear_down);
   status = g_test_run ();
   sync_test_hq_stop ();
   return status;

@@ -35,6 +35,7 @@ static const GOptionEntry option_entries[] = {
     N_ ("PATH") },
   { "no-gps", 0, 0, G_OPTION_ARG_NONE, NULL, N_ ("Do not ask gpsd; records say GPS was off"),
     NULL },
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_ ("Print the version and exit"), NULL },
   { NULL },
 };
 
@@ -44,6 +45,27 @@ mend_application_handle_local_options (GApplication *app, GVariantDict *options)
   MendApplication *self = MEND_APPLICATION (app);
   g_autofree char *db = NULL;
 
+  /* Before the store: asking the version opens nothing and needs no display. */
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("mend %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+  /* Without its schema GSettings aborts at startup; say what to do instead. With no schema
+   * folder at all there is no default source either. */
+  {
+    GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+    g_autoptr (GSettingsSchema) schema
+        = source ? g_settings_schema_source_lookup (source, MEND_APPLICATION_ID, TRUE) : NULL;
+
+    if (schema == NULL)
+      {
+        g_printerr (_ ("mend: the settings schema %s is not installed. Install Mend, or run it "
+                       "from the build folder with GSETTINGS_SCHEMA_DIR=BUILD/app.\n"),
+                    MEND_APPLICATION_ID);
+        return 1;
+      }
+  }
   if (g_variant_dict_lookup (options, "db", "^ay", &db))
     {
       /* Relative to where mend was started, not to wherever the primary instance runs. */

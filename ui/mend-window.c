@@ -45,6 +45,8 @@ struct _MendWindow
   MendCorrectPage *correct_page;
   MendSyncPage *sync_page;
   MendEnrolPage *enrol_page;
+  MendEnrolPage *first_enrol_page;
+  GtkWidget *first_enrol_box;
   MendSettingsPage *settings_page;
   GtkLabel *today_sync_badge;
   GtkLabel *content_sync_badge;
@@ -78,6 +80,19 @@ show_content (MendWindow *self, const char *name)
   adw_leaflet_set_visible_child_name (self->leaflet, "content");
 }
 
+/* Unlock, or the first-run Enrol page (visible only while it is shown, see the template). */
+static void
+show_lock_page (MendWindow *self, const char *name)
+{
+  gboolean enrol = g_str_equal (name, "first-enrol");
+
+  if (enrol)
+    gtk_widget_set_visible (self->first_enrol_box, TRUE);
+  gtk_stack_set_visible_child_name (self->lock_stack, name);
+  if (!enrol)
+    gtk_widget_set_visible (self->first_enrol_box, FALSE);
+}
+
 void
 mend_window_lock (MendWindow *self)
 {
@@ -88,8 +103,50 @@ mend_window_lock (MendWindow *self)
    * pages behind the lock are hidden, and the header's "Unlocked by" goes. */
   adw_window_title_set_subtitle (self->today_title, NULL);
   mend_unlock_page_reset (self->unlock_page);
-  gtk_stack_set_visible_child_name (self->lock_stack, "unlock");
+  show_lock_page (self, "unlock");
   set_unlocked_actions (self, FALSE);
+}
+
+static void
+show_unlock_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  MendWindow *self = MEND_WINDOW (widget);
+
+  if (!mend_window_get_locked (self))
+    return;
+  mend_unlock_page_reset (self->unlock_page);
+  show_lock_page (self, "unlock");
+}
+
+/* The Unlock page offers enrolment only on a store that has no supervisors and was never
+ * enrolled; the page behind it is the Enrol page alone, so nothing else opens while locked. */
+static void
+first_enrol_cb (MendWindow *self)
+{
+  if (!mend_window_get_locked (self))
+    return;
+  mend_enrol_page_load (self->first_enrol_page);
+  show_lock_page (self, "first-enrol");
+}
+
+/* The enrol page has asked the scheduler for a pass; the supervisors it brings appear on the
+ * Unlock page when it ends (pass_finished_cb). */
+static void
+first_enrolled_cb (MendWindow *self)
+{
+  if (!mend_window_get_locked (self))
+    return;
+  mend_unlock_page_reset (self->unlock_page);
+  show_lock_page (self, "unlock");
+}
+
+/* A pass may have brought supervisors (the first one after enrolment always does, and later
+ * ones may add or remove some): a locked window lists them again. */
+static void
+pass_finished_cb (MendWindow *self)
+{
+  if (mend_window_get_locked (self))
+    mend_unlock_page_refresh (self->unlock_page);
 }
 
 gboolean
@@ -105,7 +162,7 @@ mend_window_get_visible_page (MendWindow *self)
   g_return_val_if_fail (MEND_IS_WINDOW (self), NULL);
 
   if (mend_window_get_locked (self))
-    return "unlock";
+    return gtk_stack_get_visible_child_name (self->lock_stack);
   if (g_strcmp0 (adw_leaflet_get_visible_child_name (self->leaflet), "today") == 0
       && adw_leaflet_get_folded (self->leaflet))
     return "today";
@@ -126,6 +183,8 @@ mend_window_get_page (MendWindow *self, const char *name)
     return GTK_WIDGET (self->unlock_page);
   if (g_str_equal (name, "today"))
     return GTK_WIDGET (self->today_page);
+  if (g_str_equal (name, "first-enrol"))
+    return GTK_WIDGET (self->first_enrol_page);
   return gtk_stack_get_child_by_name (self->content_stack, name);
 }
 
@@ -141,7 +200,7 @@ unlocked_cb (MendWindow *self, const char *supervisor_id, const char *name)
   subtitle = g_strdup_printf (_ ("Unlocked by %s"), name);
   adw_window_title_set_subtitle (self->today_title, subtitle);
   mend_today_page_refresh (self->today_page);
-  gtk_stack_set_visible_child_name (self->lock_stack, "main");
+  show_lock_page (self, "main");
 }
 
 static void
@@ -323,9 +382,13 @@ mend_window_set_scheduler (MendWindow *self, MendSyncScheduler *scheduler)
       /* A pass moved records and photos: count what still waits (off the main thread). */
       g_signal_connect_object (scheduler, "pass-finished", G_CALLBACK (mend_sync_status_refresh),
                                self->sync_status, G_CONNECT_SWAPPED);
+      g_signal_connect_object (scheduler, "pass-finished", G_CALLBACK (pass_finished_cb), self,
+                               G_CONNECT_SWAPPED);
     }
   mend_sync_page_set_scheduler (self->sync_page, scheduler);
   mend_enrol_page_setup (self->enrol_page, scheduler, self->settings);
+  mend_enrol_page_setup (self->first_enrol_page, scheduler, self->settings);
+  mend_unlock_page_set_can_enrol (self->unlock_page, scheduler != NULL);
   update_badge (self);
 }
 
@@ -424,6 +487,8 @@ mend_window_class_init (MendWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MendWindow, sync_page);
   gtk_widget_class_bind_template_child (widget_class, MendWindow, settings_page);
   gtk_widget_class_bind_template_child (widget_class, MendWindow, enrol_page);
+  gtk_widget_class_bind_template_child (widget_class, MendWindow, first_enrol_page);
+  gtk_widget_class_bind_template_child (widget_class, MendWindow, first_enrol_box);
   gtk_widget_class_bind_template_child (widget_class, MendWindow, today_sync_badge);
   gtk_widget_class_bind_template_child (widget_class, MendWindow, content_sync_badge);
   gtk_widget_class_bind_template_child (widget_class, MendWindow, today_sync_button);
@@ -431,6 +496,8 @@ mend_window_class_init (MendWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, unlocked_cb);
   gtk_widget_class_bind_template_callback (widget_class, check_out_finished_cb);
   gtk_widget_class_bind_template_callback (widget_class, enrolled_cb);
+  gtk_widget_class_bind_template_callback (widget_class, first_enrol_cb);
+  gtk_widget_class_bind_template_callback (widget_class, first_enrolled_cb);
 
   gtk_widget_class_install_action (widget_class, "win.lock", NULL, lock_action);
   gtk_widget_class_install_action (widget_class, "win.back", NULL, back_action);
@@ -440,6 +507,7 @@ mend_window_class_init (MendWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.show-sync", NULL, show_sync_action);
   gtk_widget_class_install_action (widget_class, "win.show-settings", NULL, show_settings_action);
   gtk_widget_class_install_action (widget_class, "win.show-enrol", NULL, show_enrol_action);
+  gtk_widget_class_install_action (widget_class, "win.show-unlock", NULL, show_unlock_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_l, GDK_CONTROL_MASK, "win.lock", NULL);
 }
 
@@ -484,6 +552,7 @@ mend_window_new (GtkApplication *app,
   mend_sync_page_set_sync_status (self->sync_page, sync_status);
   mend_settings_page_set_settings (self->settings_page, settings);
   mend_enrol_page_setup (self->enrol_page, NULL, settings);
+  mend_enrol_page_setup (self->first_enrol_page, NULL, settings);
   g_signal_connect_object (sync_status, "changed", G_CALLBACK (update_badge), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->content_stack, "notify::visible-child",

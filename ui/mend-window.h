@@ -23,7 +23,8 @@ void mend_window_lock (MendWindow *self);
 void mend_window_set_scheduler (MendWindow *self, MendSyncScheduler *scheduler);
 void mend_window_check_idle (MendWindow *self, gint64 now_us);
 /* The page shown in the main area: "today", "session", "check-out", "correct", "sync",
- * "enrol", "settings", or "unlock" while locked. */
+ * "enrol", "settings"; while locked "unlock", or "first-enrol" when a device with no
+ * supervisors is being enrolled from the Unlock page. */
 const char *mend_window_get_visible_page (MendWindow *self);
 GtkWidget *mend_window_get_page (MendWindow *self, const char *name);
 

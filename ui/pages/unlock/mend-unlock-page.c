@@ -8,7 +8,9 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "mend-demo.h"
 #include "mend-pin.h"
+#include "mend-store-sync.h"
 #include "mend-store-ui-queries.h"
 #include "mend-ui-util.h"
 
@@ -25,10 +27,13 @@ struct _MendUnlockPage
   gint64 wait_until_us;
   guint wait_source;
   gboolean busy;
+  gboolean can_enrol;
+  gboolean offers_enrol;
 
   GtkStack *stack;
   GtkBox *people_box;
   GtkLabel *people_message;
+  GtkWidget *enrol_button;
   GtkLabel *who_label;
   GtkLabel *dots_label;
   GtkLabel *message_label;
@@ -40,6 +45,7 @@ G_DEFINE_FINAL_TYPE (MendUnlockPage, mend_unlock_page, GTK_TYPE_WIDGET)
 enum
 {
   UNLOCKED,
+  ENROL,
   N_SIGNALS,
 };
 
@@ -56,6 +62,8 @@ update_actions (MendUnlockPage *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "unlock.submit",
                                  can_type && self->pin->len > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "unlock.change", !self->busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "unlock.enrol",
+                                 self->offers_enrol && self->can_enrol);
 }
 
 static void
@@ -100,6 +108,48 @@ people_clear (MendUnlockPage *self)
 }
 
 static void
+show_people_message (MendUnlockPage *self, const char *message)
+{
+  gtk_label_set_label (self->people_message, message);
+  gtk_widget_set_visible (GTK_WIDGET (self->people_message), TRUE);
+}
+
+/* Nobody to choose. A store never enrolled (and not the demo, which the engine will not enrol)
+ * can only get supervisors from HQ, so the page offers to enrol it; an enrolled store gets
+ * them with its next sync pass. */
+static void
+explain_no_people (MendUnlockPage *self)
+{
+  MendStore *store = mend_recorder_get_store (self->recorder);
+  g_autoptr (MendSyncEnrolment) enrolment = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (mend_store_is_demo (store))
+    {
+      show_people_message (self, _ ("No supervisors are on this device yet. Load the demo "
+                                    "again with “mendctl demo”."));
+      return;
+    }
+  enrolment = mend_store_sync_get_enrolment (store, &error);
+  if (enrolment == NULL && error != NULL)
+    {
+      g_autofree char *message = mend_ui_error_message (error);
+
+      show_people_message (self, message);
+      return;
+    }
+  if (enrolment != NULL)
+    {
+      show_people_message (self, _ ("No supervisors on this device yet. The device is enrolled "
+                                    "with HQ: they arrive with the next sync."));
+      return;
+    }
+  show_people_message (self, _ ("No supervisors on this device yet: enrol it with HQ to "
+                                "receive them."));
+  self->offers_enrol = TRUE;
+}
+
+static void
 load_people (MendUnlockPage *self)
 {
   g_autoptr (GPtrArray) rows = NULL;
@@ -107,6 +157,9 @@ load_people (MendUnlockPage *self)
 
   people_clear (self);
   gtk_widget_set_visible (GTK_WIDGET (self->people_message), FALSE);
+  self->offers_enrol = FALSE;
+  gtk_widget_set_visible (self->enrol_button, FALSE);
+  update_actions (self);
   if (self->recorder == NULL)
     return;
 
@@ -121,10 +174,9 @@ load_people (MendUnlockPage *self)
     }
   if (rows->len == 0)
     {
-      gtk_label_set_label (self->people_message,
-                           _ ("No supervisors are on this device yet. Sync with HQ at the depot, "
-                              "or load the demo with “mendctl demo”."));
-      gtk_widget_set_visible (GTK_WIDGET (self->people_message), TRUE);
+      explain_no_people (self);
+      gtk_widget_set_visible (self->enrol_button, self->offers_enrol);
+      update_actions (self);
       return;
     }
   for (guint i = 0; i < rows->len; i++)
@@ -157,6 +209,68 @@ mend_unlock_page_reset (MendUnlockPage *self)
   set_message (self, NULL);
   load_people (self);
   gtk_stack_set_visible_child_name (self->stack, "people");
+}
+
+/**
+ * mend_unlock_page_refresh:
+ *
+ * Lists the supervisors again (a sync pass may have brought some), unless someone is typing a
+ * PIN: the list then refreshes when they go back to it.
+ */
+void
+mend_unlock_page_refresh (MendUnlockPage *self)
+{
+  g_return_if_fail (MEND_IS_UNLOCK_PAGE (self));
+
+  if (g_strcmp0 (gtk_stack_get_visible_child_name (self->stack), "people") == 0)
+    load_people (self);
+}
+
+/**
+ * mend_unlock_page_set_can_enrol:
+ *
+ * Whether enrolment can run (the app's sync engine is up); the page offers it only then.
+ */
+void
+mend_unlock_page_set_can_enrol (MendUnlockPage *self, gboolean can_enrol)
+{
+  g_return_if_fail (MEND_IS_UNLOCK_PAGE (self));
+
+  self->can_enrol = can_enrol;
+  update_actions (self);
+}
+
+gboolean
+mend_unlock_page_get_offers_enrol (MendUnlockPage *self)
+{
+  g_return_val_if_fail (MEND_IS_UNLOCK_PAGE (self), FALSE);
+  return self->offers_enrol;
+}
+
+const char *
+mend_unlock_page_get_people_message (MendUnlockPage *self)
+{
+  g_return_val_if_fail (MEND_IS_UNLOCK_PAGE (self), NULL);
+  if (!gtk_widget_get_visible (GTK_WIDGET (self->people_message)))
+    return NULL;
+  return gtk_label_get_label (self->people_message);
+}
+
+/**
+ * mend_unlock_page_dup_supervisor_names:
+ *
+ * Returns: (transfer full): the names listed, in order, for tests.
+ */
+GStrv
+mend_unlock_page_dup_supervisor_names (MendUnlockPage *self)
+{
+  g_autoptr (GStrvBuilder) names = g_strv_builder_new ();
+
+  g_return_val_if_fail (MEND_IS_UNLOCK_PAGE (self), NULL);
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->people_box)); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    g_strv_builder_add (names, gtk_button_get_label (GTK_BUTTON (child)));
+  return g_strv_builder_end (names);
 }
 
 void
@@ -397,6 +511,15 @@ change_action (GtkWidget *widget, const char *name, GVariant *param)
   mend_unlock_page_reset (MEND_UNLOCK_PAGE (widget));
 }
 
+static void
+enrol_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  MendUnlockPage *self = MEND_UNLOCK_PAGE (widget);
+
+  if (self->offers_enrol && self->can_enrol)
+    g_signal_emit (self, signals[ENROL], 0);
+}
+
 static GtkWidget *
 key_button (const char *label, const char *accessible, const char *action, const char *target)
 {
@@ -469,12 +592,16 @@ mend_unlock_page_class_init (MendUnlockPageClass *klass)
   /* (const char *supervisor_id, const char *name): the PIN was right. */
   signals[UNLOCKED] = g_signal_new ("unlocked", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                     NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  /* Enrol this device was pressed: no supervisors, never enrolled, not the demo. */
+  signals[ENROL] = g_signal_new ("enrol", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                 NULL, NULL, G_TYPE_NONE, 0);
 
   gtk_widget_class_set_template_from_resource (
       widget_class, "/org/mendapp/Mend/pages/unlock/mend-unlock-page.ui");
   gtk_widget_class_bind_template_child (widget_class, MendUnlockPage, stack);
   gtk_widget_class_bind_template_child (widget_class, MendUnlockPage, people_box);
   gtk_widget_class_bind_template_child (widget_class, MendUnlockPage, people_message);
+  gtk_widget_class_bind_template_child (widget_class, MendUnlockPage, enrol_button);
   gtk_widget_class_bind_template_child (widget_class, MendUnlockPage, who_label);
   gtk_widget_class_bind_template_child (widget_class, MendUnlockPage, dots_label);
   gtk_widget_class_bind_template_child (widget_class, MendUnlockPage, message_label);
@@ -485,6 +612,7 @@ mend_unlock_page_class_init (MendUnlockPageClass *klass)
   gtk_widget_class_install_action (widget_class, "unlock.erase", NULL, erase_action);
   gtk_widget_class_install_action (widget_class, "unlock.submit", NULL, submit_action);
   gtk_widget_class_install_action (widget_class, "unlock.change", NULL, change_action);
+  gtk_widget_class_install_action (widget_class, "unlock.enrol", NULL, enrol_action);
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_GROUP);
 }
 

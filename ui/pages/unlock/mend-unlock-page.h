@@ -29,5 +29,12 @@ guint mend_unlock_page_get_wait_seconds (MendUnlockPage *self);
  * thread). */
 gboolean mend_unlock_page_get_busy (MendUnlockPage *self);
 guint mend_unlock_page_get_pin_length (MendUnlockPage *self);
+void mend_unlock_page_refresh (MendUnlockPage *self);
+void mend_unlock_page_set_can_enrol (MendUnlockPage *self, gboolean can_enrol);
+/* Whether the page offers Enrol this device: no supervisors, never enrolled, not the demo. */
+gboolean mend_unlock_page_get_offers_enrol (MendUnlockPage *self);
+/* The line under the list when there is nobody to choose, or NULL. */
+const char *mend_unlock_page_get_people_message (MendUnlockPage *self);
+GStrv mend_unlock_page_dup_supervisor_names (MendUnlockPage *self);
 
 G_END_DECLS
