@@ -103,7 +103,11 @@ mend_window_lock (MendWindow *self)
    * pages behind the lock are hidden, and the header's "Unlocked by" goes. */
   adw_window_title_set_subtitle (self->today_title, NULL);
   mend_unlock_page_reset (self->unlock_page);
+  /* The lock takes effect at once: a cross-fade would leave the last page, names and all, on
+   * screen for as long as it runs (longer on a slow device). Unlocking still fades. */
+  gtk_stack_set_transition_type (self->lock_stack, GTK_STACK_TRANSITION_TYPE_NONE);
   show_lock_page (self, "unlock");
+  gtk_stack_set_transition_type (self->lock_stack, GTK_STACK_TRANSITION_TYPE_CROSSFADE);
   set_unlocked_actions (self, FALSE);
 }
 
