@@ -347,8 +347,7 @@ test_conflict_parked (SyncDevice *d, gconstpointer data)
   g_free (mend_test_record_ok (d->store, mend_command_tally (session_id, "bags", 1)));
 
   /* The old copy, taken with the store closed. */
-  g_clear_object (&d->engine);
-  g_clear_object (&d->store);
+  sync_device_close_store (d);
   copy_file (d->path, backup);
   sync_device_reopen (d);
 
@@ -358,8 +357,7 @@ test_conflict_parked (SyncDevice *d, gconstpointer data)
   g_assert_cmpint (first->events_acknowledged, ==, 3);
 
   /* Put back; the token file and enrolment came along. */
-  g_clear_object (&d->engine);
-  g_clear_object (&d->store);
+  sync_device_close_store (d);
   g_remove (wal);
   g_remove (shm);
   copy_file (backup, d->path);

@@ -287,8 +287,7 @@ test_mendctl_killed (SyncDevice *d, gconstpointer data)
   proxy = proxy_for (d, 11);
   mend_cutting_proxy_set_throttle (proxy, 1024 * 1024);
   /* mendctl owns the store while it runs, as on a depot's dock. */
-  g_clear_object (&d->engine);
-  g_clear_object (&d->store);
+  sync_device_close_store (d);
 
   /* A run may also end by itself with 5 (HQ still held the killed run's upload open, say):
    * that is "try later", and the next run goes on. */

@@ -70,8 +70,7 @@ mendctl (const char *db, const char *const *args)
 static void
 close_store (SyncDevice *d)
 {
-  g_clear_object (&d->engine);
-  g_clear_object (&d->store);
+  sync_device_close_store (d);
 }
 
 static void

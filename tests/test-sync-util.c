@@ -96,11 +96,38 @@ sync_device_open (SyncDevice *d, gconstpointer data)
 void
 sync_device_close (SyncDevice *d, gconstpointer data)
 {
-  g_clear_object (&d->engine);
-  g_clear_object (&d->store);
+  sync_device_close_store (d);
   mend_test_remove_tree (d->dir);
   g_clear_pointer (&d->dir, g_free);
   g_clear_pointer (&d->path, g_free);
+}
+
+/* Drops the engine and closes the store for real, so its files may be copied or another
+ * process may take it. */
+void
+sync_device_close_store (SyncDevice *d)
+{
+  GWeakRef store;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  g_clear_object (&d->engine);
+  if (d->store == NULL)
+    return;
+  /* The pass's last store write runs on a worker thread, whose task may hold the store a moment
+   * longer than the pass: wait until the store is really closed before its files are touched. */
+  g_weak_ref_init (&store, d->store);
+  g_clear_object (&d->store);
+  for (;;)
+    {
+      g_autoptr (GObject) still = g_weak_ref_get (&store);
+
+      if (still == NULL)
+        break;
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  g_weak_ref_clear (&store);
 }
 
 /* As after a restart of the app: the same store and folder, a new engine. */
@@ -109,8 +136,7 @@ sync_device_reopen (SyncDevice *d)
 {
   g_autoptr (GError) error = NULL;
 
-  g_clear_object (&d->engine);
-  g_clear_object (&d->store);
+  sync_device_close_store (d);
   d->store = mend_store_open (d->path, MEND_STORE_OPEN_DEFAULT, &error);
   g_assert_no_error (error);
   d->engine = mend_sync_engine_new (d->store);

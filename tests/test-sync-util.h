@@ -35,6 +35,7 @@ typedef struct
 
 void sync_device_open (SyncDevice *d, gconstpointer data);
 void sync_device_close (SyncDevice *d, gconstpointer data);
+void sync_device_close_store (SyncDevice *d);
 void sync_device_reopen (SyncDevice *d);
 
 MendSyncEnrolment *sync_device_enrol (SyncDevice *d,
