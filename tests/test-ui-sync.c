@@ -348,11 +348,15 @@ find_shown_button (GtkWidget *widget, const char *name)
 {
   if (!gtk_widget_get_mapped (widget))
     return NULL;
-  if (GTK_IS_BUTTON (widget)
-      && gtk_test_accessible_check_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                             name)
-             == NULL)
-    return widget;
+  if (GTK_IS_BUTTON (widget))
+    {
+      /* What differs, or NULL when the label is @name. */
+      g_autofree char *mismatch = gtk_test_accessible_check_property (
+          GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, name);
+
+      if (mismatch == NULL)
+        return widget;
+    }
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
        child = gtk_widget_get_next_sibling (child))
     {
