@@ -28,7 +28,8 @@ mend_test_reliability_row (const char *fault, guint tries, const char *outcome)
   json_builder_add_string_value (builder, outcome);
   /* The test program, so the report can say which command reproduces the row. */
   json_builder_set_member_name (builder, "test");
-  json_builder_add_string_value (builder, g_get_prgname ());
+  g_autofree char *program = g_path_get_basename (g_get_prgname ());
+  json_builder_add_string_value (builder, program);
   json_builder_end_object (builder);
 
   g_autoptr (JsonNode) root = json_builder_get_root (builder);

@@ -12,6 +12,7 @@
 
 #include <gio/gio.h>
 
+#include "mend-test-reliability.h"
 #include "mend-test-util.h"
 
 #define N_KILLS    60
@@ -415,6 +416,8 @@ test_crash_kill_loop (void)
                   n_kills, n_silent, n_verified, g_hash_table_size (printed),
                   count_kind (events, MEND_EVENT_SESSION_ENDED),
                   (double)(g_get_monotonic_time () - started) / G_USEC_PER_SEC);
+  mend_test_reliability_row ("power cut (SIGKILL) while recording", n_kills,
+                             MEND_RELIABILITY_NOTHING_LOST);
 
   g_clear_pointer (&events, g_ptr_array_unref);
   g_clear_object (&store);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "mend-test-hq-device.h"
+#include "mend-test-reliability.h"
 
 /* Photos at HQ (PROTOCOL.md section 11) against a real PostgreSQL and the real server: the
  * resumable upload, connections cut at many offsets, a wrong hash, hostile ids, blobs no event
@@ -257,6 +258,8 @@ test_cut_at_many_offsets (void)
     }
   g_assert_true (mend_test_device_upload (device, photo, 100000));
   assert_stored (sha256, photo);
+  mend_test_reliability_row ("a photo upload cut part way", G_N_ELEMENTS (cuts),
+                             MEND_RELIABILITY_NOTHING_LOST);
 }
 
 static void
@@ -293,6 +296,8 @@ test_hash_mismatch (void)
   g_assert_true (mend_test_device_upload (device, photo, 64 * 1024));
   assert_stored (sha256, photo);
   g_assert_cmpfloat (mend_test_hq_metric (hq, "mend_blobs_completed_total"), ==, completed + 1);
+  mend_test_reliability_row ("photo bytes that do not match the photo's hash", 1,
+                             MEND_RELIABILITY_REFUSED);
 }
 
 /* Every file under the blob folder: the two-digit folders, partial/ and what they hold. */
@@ -578,6 +583,8 @@ test_concurrent (void)
         g_assert_true (GPOINTER_TO_INT (g_thread_join (threads[i])));
       assert_stored (sha256, photo);
     }
+  mend_test_reliability_row ("one photo uploaded by two devices at once", 3,
+                             MEND_RELIABILITY_NOTHING_LOST);
 }
 
 static void
@@ -651,6 +658,8 @@ test_restart_during_patch (void)
   g_assert_cmpuint (assert_partial_prefix (sha256, photo), ==, held);
   g_assert_true (mend_test_device_upload (device, photo, 512 * 1024));
   assert_stored (sha256, photo);
+  mend_test_reliability_row ("mend-hq killed (SIGKILL) mid-photo-upload", 1,
+                             MEND_RELIABILITY_NOTHING_LOST);
 }
 
 int

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mend-hq-dashboard-private.h"
+#include "mend-test-reliability.h"
 #include "mend-wire.h"
 #include "test-hq-dashboard.h"
 
@@ -429,6 +430,7 @@ test_lockout (void)
     g_assert_nonnull (strstr (locked->body->str, "from this address"));
   }
   clear_failures ();
+  mend_test_reliability_row ("dashboard passwords guessed", 2, MEND_RELIABILITY_REFUSED);
 }
 
 typedef struct
@@ -624,6 +626,8 @@ test_csrf (void)
 
     g_assert_cmpint (broken->status, ==, 400);
   }
+  mend_test_reliability_row ("forged dashboard forms (cross-site requests)", 3,
+                             MEND_RELIABILITY_REFUSED);
 }
 
 /* Pages ------------------------------------------------------------------------------------ */
@@ -878,6 +882,8 @@ test_exports (void)
 
   g_assert_cmpint (unknown->status, ==, 404);
   g_assert_cmpint (bad->status, ==, 400);
+  mend_test_reliability_row ("spreadsheet formulas in names and tallies exported to CSV", 2,
+                             MEND_RELIABILITY_REFUSED);
 }
 
 /* The photo route: only logged in, only a well-formed name, only a complete blob. */

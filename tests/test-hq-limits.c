@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "mend-test-hq-device.h"
+#include "mend-test-reliability.h"
 
 /* Limits (PROTOCOL.md section 8) and /metrics (section 13) of the real server. The harness's
  * server has no rate limits; each scenario starts a second server on the same database with
@@ -158,6 +159,8 @@ test_device_rate (void)
   g_assert_cmpfloat (mend_test_hq_metric (&limited, "mend_rate_limited_total{endpoint=\"events\"}"),
                      ==, 1);
   mend_test_hq_server_stop (server);
+  mend_test_reliability_row ("a device sending faster than its allowance", 1,
+                             MEND_RELIABILITY_REFUSED);
 }
 
 static void
@@ -197,6 +200,8 @@ test_enrol_rate (void)
                                  g_bytes_get_data (good, NULL), body),
                    ==, 201);
   mend_test_hq_server_stop (server);
+  mend_test_reliability_row ("enrolment codes guessed from one address", 1,
+                             MEND_RELIABILITY_REFUSED);
 }
 
 /* Reads until the server closes the connection; returns the seconds that took, or -1. */
@@ -267,6 +272,8 @@ test_stalled_clients (void)
       close (fds[i]);
     }
   mend_test_hq_server_stop (server);
+  mend_test_reliability_row ("clients that connect and stall (slowloris)", G_N_ELEMENTS (fds),
+                             MEND_RELIABILITY_REFUSED);
 }
 
 static gboolean
@@ -455,6 +462,7 @@ test_metrics_database_down (void)
   g_assert_cmpint (request_from (port, "127.0.0.1", "GET", "/healthz", NULL, body), ==, 503);
   g_assert_nonnull (strstr (body->str, "\"database\":\"unavailable\""));
   mend_test_hq_server_stop (server);
+  mend_test_reliability_row ("HQ's database gone while HQ runs", 1, MEND_RELIABILITY_REFUSED);
 }
 
 int

@@ -8,6 +8,7 @@
 
 #include "mend-pin.h"
 #include "mend-test-hq.h"
+#include "mend-test-reliability.h"
 #include "mend-test-wire.h"
 #include "mend-time.h"
 
@@ -201,6 +202,9 @@ test_enrol (void)
 
   garbage = post_json ("/api/v1/devices/enrol", NULL, "{\"code\": [not json");
   assert_error (garbage, 400, "bad_request");
+  /* A used code, an expired one, a wrong one. */
+  mend_test_reliability_row ("enrolment with a wrong, used or expired code", 3,
+                             MEND_RELIABILITY_REFUSED);
 
   /* The same device again is a conflict, and the code is not used up by the refusal. */
   enrolled = post_json ("/api/v1/devices/enrol", NULL, g_bytes_get_data (twice, NULL));
@@ -311,6 +315,7 @@ test_tampered (Fixture *f, gconstpointer data)
   assert_statuses (honest, resent, 6);
   g_assert_true (honest->chain_ok);
   g_assert_cmpint (count_events (device), ==, 6);
+  mend_test_reliability_row ("an event altered after it was hashed", 1, MEND_RELIABILITY_REFUSED);
 }
 
 static void
@@ -363,6 +368,8 @@ test_conflict (Fixture *f, gconstpointer data)
   g_assert_cmpint (count_events (device), ==, 6);
   g_assert_cmpint (mend_test_hq_count (hq, "SELECT count(*) FROM events WHERE id = $1", row->id),
                    ==, 1);
+  mend_test_reliability_row ("a second, different event under an id HQ holds", 1,
+                             MEND_RELIABILITY_REFUSED);
 }
 
 /* A batch that starts after a gap: nothing of it joins the chain. */
@@ -399,6 +406,7 @@ test_gap (Fixture *f, gconstpointer data)
   g_assert_cmpint (results->head_seq, ==, 0);
   g_assert_cmpstr (results->head_hash, ==, MEND_HASH_GENESIS);
   g_assert_cmpint (count_events (device), ==, 0);
+  mend_test_reliability_row ("a batch that skips events of the chain", 1, MEND_RELIABILITY_REFUSED);
 }
 
 typedef struct
@@ -444,6 +452,8 @@ test_race (Fixture *f, gconstpointer data)
     }
   g_assert_cmpuint (stored, ==, 6);
   g_assert_cmpint (count_events (device), ==, 6);
+  mend_test_reliability_row ("the same batch sent four times at once", G_N_ELEMENTS (threads),
+                             MEND_RELIABILITY_NOTHING_LOST);
 }
 
 static void
@@ -491,6 +501,9 @@ test_auth (Fixture *f, gconstpointer data)
     g_assert_cmpint (new_token->status, ==, 200);
     g_assert_cmpint (count_events (device), >, 0);
   }
+  /* Another device's token, none, a damaged one, a revoked one, an old one. */
+  mend_test_reliability_row ("a push with a wrong, missing or revoked device token", 5,
+                             MEND_RELIABILITY_REFUSED);
 }
 
 static void
@@ -508,6 +521,7 @@ test_too_large (Fixture *f, gconstpointer data)
   http = mend_test_hq_request (hq, "POST", "/api/v1/events", token, JSON, body, length);
   assert_error (http, 413, "payload_too_large");
   g_assert_cmpint (count_events (device), ==, 0);
+  mend_test_reliability_row ("a request body over the size limit", 1, MEND_RELIABILITY_REFUSED);
 }
 
 /* The fixture store's reference data, as the team's at HQ, so the events its devices push name

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mend-store.h"
+#include "mend-test-reliability.h"
 #include "mend-test-util.h"
 
 static char *
@@ -170,6 +171,7 @@ test_newer_refused (void)
   /* Left exactly as it was. */
   g_assert_cmpint (query_int (path, "PRAGMA user_version"), ==, 99);
   mend_test_remove_tree (dir);
+  mend_test_reliability_row ("a store written by a newer Mend", 1, MEND_RELIABILITY_REFUSED);
 }
 
 static void
@@ -197,6 +199,7 @@ test_garbage_refused (void)
   g_file_get_contents (path, &after, &length, NULL);
   g_assert_cmpmem (after, length, garbage, sizeof garbage);
   mend_test_remove_tree (dir);
+  mend_test_reliability_row ("a store file of random bytes", 1, MEND_RELIABILITY_REFUSED);
 }
 
 static void

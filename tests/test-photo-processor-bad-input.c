@@ -11,6 +11,7 @@
 
 #include "mend-photo-processor.h"
 #include "mend-test-photo-processor.h"
+#include "mend-test-reliability.h"
 #include "mend-test-util.h"
 
 /* The photo processor on bad inputs and outputs, each of which must leave no output file:
@@ -154,6 +155,8 @@ test_bad_inputs (Fixture *f, gconstpointer data)
   assert_refused (f, bmp, MEND_PHOTO_ERROR_NOT_AN_IMAGE);
   assert_refused (f, missing, MEND_PHOTO_ERROR_READ);
   assert_refused (f, f->dir, MEND_PHOTO_ERROR_READ);
+  mend_test_reliability_row ("photo files that are not photos (empty, text, garbage, half, BMP)", 8,
+                             MEND_RELIABILITY_REFUSED);
 }
 
 /* A JPEG cut anywhere, even just before its last byte, is incomplete; with bytes appended
@@ -228,6 +231,7 @@ test_truncated_anywhere (Fixture *f, gconstpointer data)
     process_ok (f, path, &width, &height);
     g_assert_cmpint (width, ==, 320);
   }
+  mend_test_reliability_row ("a JPEG cut short", G_N_ELEMENTS (cuts) + 2, MEND_RELIABILITY_REFUSED);
 }
 
 static void
@@ -257,6 +261,8 @@ test_too_large (Fixture *f, gconstpointer data)
   g_assert_true (patched);
   huge_jpeg = fixture_file (f, "huge.jpg", contents, len);
   assert_refused (f, huge_jpeg, MEND_PHOTO_ERROR_TOO_LARGE);
+  mend_test_reliability_row ("an image claiming 30,000 px or more a side", 2,
+                             MEND_RELIABILITY_REFUSED);
 }
 
 static void

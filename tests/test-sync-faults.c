@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "mend-cutting-proxy.h"
+#include "mend-test-reliability.h"
 #include "mend-time.h"
 #include "test-sync-util.h"
 
@@ -150,6 +151,8 @@ test_cut_day (SyncDevice *d, gconstpointer data)
     g_assert_cmpint (again->photos_uploaded, ==, 0);
   }
   assert_converged (d, photos);
+  mend_test_reliability_row ("connection cut mid-request during a day's sync",
+                             mend_cutting_proxy_get_cuts (proxy), MEND_RELIABILITY_NOTHING_LOST);
 }
 
 /* After a fault: every event the device calls acknowledged is stored at HQ with its hash. */
@@ -245,6 +248,8 @@ test_hq_killed (SyncDevice *d, gconstpointer data)
   mend_cutting_proxy_set_throttle (proxy, 0);
   converge (d, 20);
   assert_converged (d, photos);
+  /* Once mid-batch, once mid-photo. */
+  mend_test_reliability_row ("mend-hq killed (SIGKILL) mid-sync", 2, MEND_RELIABILITY_NOTHING_LOST);
 }
 
 static void
@@ -336,6 +341,8 @@ test_mendctl_killed (SyncDevice *d, gconstpointer data)
     g_assert_no_error (error);
   }
   assert_converged (d, photos);
+  mend_test_reliability_row ("mendctl sync killed (SIGKILL) part way", kills,
+                             MEND_RELIABILITY_NOTHING_LOST);
 }
 
 /* No network at all: mendctl says "try later" (5) and nothing is acknowledged; back on the
@@ -364,6 +371,7 @@ test_offline (SyncDevice *d, gconstpointer data)
       ==, 0);
   g_assert_cmpint (mendctl_sync (d, FALSE), ==, 0);
   assert_converged (d, photos);
+  mend_test_reliability_row ("no network at all during a sync", 1, MEND_RELIABILITY_NOTHING_LOST);
 }
 
 /* Metered: the engine told to hold photos sends the events and the manifest only. */
@@ -458,12 +466,16 @@ test_two_devices (SyncDevice *d, gconstpointer data)
         complete[i] = complete[i] || both.states[i] == MEND_SYNC_STATE_COMPLETE;
     }
   g_test_message ("%u rounds", round);
+  guint cuts = 0;
   for (int i = 0; i < 2; i++)
     {
       assert_converged (devices[i], photos[i]);
+      cuts += mend_cutting_proxy_get_cuts (proxies[i]);
       g_ptr_array_unref (photos[i]);
       mend_cutting_proxy_free (proxies[i]);
     }
+  mend_test_reliability_row ("two devices of one team syncing through cut connections", cuts,
+                             MEND_RELIABILITY_NOTHING_LOST);
   g_main_loop_unref (both.loop);
   sync_device_close (&other, NULL);
 }

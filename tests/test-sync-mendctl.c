@@ -10,6 +10,7 @@
 
 #include "mend-demo.h"
 #include "mend-sync-token.h"
+#include "mend-test-reliability.h"
 #include "mend-time.h"
 #include "test-sync-util.h"
 
@@ -390,6 +391,8 @@ test_killed (SyncDevice *d, gconstpointer data)
     for (guint i = 0; i < photos->len; i++)
       g_assert_true (sync_test_hq_has_blob (g_ptr_array_index (photos, i)));
   }
+  mend_test_reliability_row ("mendctl sync killed (SIGKILL) part way", kills,
+                             MEND_RELIABILITY_NOTHING_LOST);
 }
 
 int

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mend-http-client.h"
+#include "mend-test-reliability.h"
 #include "mend-wire.h"
 #include "test-sync-util.h"
 
@@ -197,6 +198,8 @@ test_captive_portal (SyncDevice *d, gconstpointer data)
     g_assert_cmpint (report->state, ==, MEND_SYNC_STATE_COMPLETE);
     g_assert_cmpint (report->events_acknowledged, ==, 2);
   }
+  mend_test_reliability_row ("a captive portal or a stranger answering in HQ's place",
+                             G_N_ELEMENTS (pages), MEND_RELIABILITY_NOTHING_LOST);
 }
 
 /* An HQ that takes the request and never answers: the low-speed limit gives up on it, and
@@ -227,6 +230,8 @@ test_hq_silent (SyncDevice *d, gconstpointer data)
   g_assert_cmpint (report->state, ==, MEND_SYNC_STATE_WAITING);
   g_assert_nonnull (strstr (report->stopped, "did not answer in time"));
   g_assert_cmpint (sync_device_count (d, "pending"), ==, 1);
+  mend_test_reliability_row ("HQ takes the request and never answers", 1,
+                             MEND_RELIABILITY_NOTHING_LOST);
 }
 
 static void
@@ -265,6 +270,7 @@ test_hq_down (SyncDevice *d, gconstpointer data)
   e = mend_store_sync_get_enrolment (d->store, NULL);
   g_assert_cmpstr (e->last_error, ==, report->stopped);
   g_assert_cmpint (e->last_success_ms, ==, 0);
+  mend_test_reliability_row ("HQ down (nothing listening)", 1, MEND_RELIABILITY_NOTHING_LOST);
 }
 
 /* HQ over HTTPS with a certificate no system CA signed: refused until its CA is given, never
@@ -314,6 +320,7 @@ test_tls (SyncDevice *d, gconstpointer data)
   g_assert_error (error, MEND_SYNC_ERROR, MEND_SYNC_ERROR_NETWORK);
   g_assert_nonnull (strstr (error->message, "no trusted HTTPS connection"));
   g_clear_error (&error);
+  mend_test_reliability_row ("HQ with a certificate nobody trusts", 1, MEND_RELIABILITY_REFUSED);
 
   enrolment = sync_device_enrol (d, url, code, cert, &error);
   g_assert_no_error (error);
@@ -362,6 +369,8 @@ test_rate_limited (SyncDevice *d, gconstpointer data)
   later = sync_device_run_ok (d);
   g_assert_cmpint (later->state, ==, MEND_SYNC_STATE_COMPLETE);
   g_assert_cmpint (later->events_acknowledged, ==, 3);
+  mend_test_reliability_row ("HQ limiting a device's requests (429)", 1,
+                             MEND_RELIABILITY_NOTHING_LOST);
 
   g_subprocess_send_signal (server, SIGTERM);
   g_subprocess_wait (server, NULL, NULL);

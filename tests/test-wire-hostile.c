@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "mend-test-reliability.h"
 #include "mend-test-wire.h"
 
 /* What no decoder of the wire codec (sync/PROTOCOL.md) may take: malformed, truncated,
@@ -70,6 +71,9 @@ test_malformed_batches (void)
   g_clear_error (&error);
   g_assert_null (mend_wire_decode_events (with_nul, sizeof with_nul - 1, &error));
   g_assert_error (error, MEND_WIRE_ERROR, MEND_WIRE_ERROR_MALFORMED);
+  /* The listed bodies, the deep one, the long one, the huge one, bad UTF-8, a NUL. */
+  mend_test_reliability_row ("malformed event batches (HTML, wrong types, deep, huge)",
+                             G_N_ELEMENTS (bodies) + 5, MEND_RELIABILITY_REFUSED);
 }
 
 /* A body cut anywhere is refused (or, cut inside trailing space, still whole). The decoder
@@ -89,6 +93,7 @@ test_truncated (Fixture *f, gconstpointer data)
       g_assert_null (batch);
       g_assert_error (error, MEND_WIRE_ERROR, MEND_WIRE_ERROR_MALFORMED);
     }
+  mend_test_reliability_row ("an event batch cut at every byte", length, MEND_RELIABILITY_REFUSED);
 }
 
 /* Random damage never crashes a decoder; what it does not refuse, it has fully checked. */
@@ -126,6 +131,8 @@ test_random_damage (Fixture *f, gconstpointer data)
           g_assert_cmpstr (hash, ==, event->hash);
         }
     }
+  mend_test_reliability_row ("an event batch with random bytes damaged", 3000,
+                             MEND_RELIABILITY_REFUSED);
 }
 
 typedef gpointer (*DecodeFunc) (const char *body, gsize length, GError **error);
@@ -181,6 +188,8 @@ test_random_damage_answers (Fixture *f, gconstpointer data)
           (GDestroyNotify)mend_wire_enrolment_free);
   damage (manifest, strlen (manifest), (DecodeFunc)mend_wire_decode_manifest,
           (GDestroyNotify)mend_wire_manifest_free);
+  mend_test_reliability_row ("HQ's answers with random bytes damaged", 5 * 1000,
+                             MEND_RELIABILITY_REFUSED);
 }
 
 static void
@@ -231,6 +240,8 @@ test_malformed_results (void)
   g_assert_no_error (error);
   g_assert_cmpint (((MendWireResult *)g_ptr_array_index (results->results, 0))->status, ==,
                    MEND_WIRE_STATUS_DUPLICATE);
+  mend_test_reliability_row ("malformed or cut answers to a push (a hotel portal, wrong types)",
+                             G_N_ELEMENTS (bodies) + strlen (good), MEND_RELIABILITY_REFUSED);
 }
 
 static void
@@ -293,6 +304,9 @@ test_malformed_manifests (void)
   g_assert_no_error (error);
   g_assert_cmpuint (json_object_get_size (minimal->reference), ==, 0);
   g_assert_null (minimal->team_id);
+  mend_test_reliability_row ("malformed or cut manifests from HQ",
+                             G_N_ELEMENTS (extras) + G_N_ELEMENTS (whole) + strlen (good) / 97 + 1,
+                             MEND_RELIABILITY_REFUSED);
 }
 
 int
