@@ -329,6 +329,32 @@ mend_store_sync_photos_waiting (MendStore *self, GError **error)
   return g_steal_pointer (&photos);
 }
 
+/*
+ * Runs @stmt with synchronous=NORMAL instead of FULL: in WAL mode the commit is not fsynced
+ * until the next FULL commit or checkpoint. Only for hints whose loss costs a little time, never
+ * data: a photo's upload offset is one (after a power cut HQ's HEAD answers the true offset and
+ * the chunk is sent again), and fsyncing it after every 512 KiB chunk was most of what the
+ * device's sync spent above a bare upload. A store opened without syncing stays that way.
+ */
+static gboolean
+step_without_fsync (MendDb *db, MendStmt *stmt, GError **error)
+{
+  g_autoptr (MendStmt) query = mend_db_prepare (db, "PRAGMA synchronous", error);
+  gboolean full;
+  gboolean ok;
+
+  if (query == NULL)
+    return FALSE;
+  full = sqlite3_step (query) == SQLITE_ROW && sqlite3_column_int (query, 0) >= 2;
+  g_clear_pointer (&query, mend_stmt_release);
+  if (full && !mend_db_exec (db, "PRAGMA synchronous = NORMAL", error))
+    return FALSE;
+  ok = mend_db_step_done (db, stmt, error);
+  if (full && !mend_db_exec (db, "PRAGMA synchronous = FULL", ok ? error : NULL))
+    return FALSE;
+  return ok;
+}
+
 /**
  * mend_store_sync_set_photo_offset:
  * @offset: the Upload-Offset HQ answered
@@ -359,7 +385,9 @@ mend_store_sync_set_photo_offset (MendStore *self,
   mend_stmt_bind_text (stmt, 1, sha256);
   sqlite3_bind_int64 (stmt, 2, offset);
   sqlite3_bind_int (stmt, 3, complete);
-  return mend_db_step_done (self->writer, stmt, error);
+  if (complete)
+    return mend_db_step_done (self->writer, stmt, error);
+  return step_without_fsync (self->writer, stmt, error);
 }
 
 /**
