@@ -165,9 +165,12 @@ mendctl_export (MendctlContext *ctx, int argc, char **argv)
 {
   g_autofree char *format = NULL;
   g_autofree char *what = NULL;
+  g_autofree char *salvage = NULL;
   GOptionEntry entries[] = {
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, "csv or json (required)", "F" },
     { "what", 0, 0, G_OPTION_ARG_STRING, &what, "attendance (default) or tallies", "W" },
+    { "salvage", 0, 0, G_OPTION_ARG_FILENAME, &salvage,
+      "write what a damaged store still holds into the new folder OUT", "OUT" },
     { NULL },
   };
   g_autoptr (GPtrArray) sessions = NULL;
@@ -178,6 +181,11 @@ mendctl_export (MendctlContext *ctx, int argc, char **argv)
 
   if (!mendctl_parse_options ("export", "", entries, NULL, &argc, &argv, 0, 0, &status))
     return status;
+  /* A damaged store is read, never opened as a store (app/mendctl-salvage.c). */
+  if (salvage != NULL)
+    return format != NULL || what != NULL
+               ? mendctl_usage_error ("export", "--salvage takes no --format or --what")
+               : mendctl_export_salvage (ctx, salvage);
   if (g_strcmp0 (format, "csv") != 0 && g_strcmp0 (format, "json") != 0)
     return mendctl_usage_error ("export", "--format must be csv or json");
   if (what != NULL && g_strcmp0 (what, "attendance") != 0 && g_strcmp0 (what, "tallies") != 0)

@@ -102,6 +102,9 @@ int mendctl_status (MendctlContext *ctx, int argc, char **argv);
 
 /* mendctl-export.c */
 
+/* mendctl-salvage.c */
+int mendctl_export_salvage (MendctlContext *ctx, const char *out_dir);
+
 /* mendctl-sync.c */
 int mendctl_enrol (MendctlContext *ctx, int argc, char **argv);
 int mendctl_sync (MendctlContext *ctx, int argc, char **argv);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "mend-storage-check.h"
+#include "mend-store-clock.h"
 #include "mend-time.h"
 #include "mendctl-private.h"
 
@@ -365,6 +366,7 @@ mendctl_status (MendctlContext *ctx, int argc, char **argv)
   g_autoptr (JsonNode) root = NULL;
   g_autofree char *storage_detail = NULL;
   MendStorageVerdict storage;
+  MendGpsClock gps_clock;
   GError *error = NULL;
   gboolean json = FALSE;
   int status;
@@ -373,7 +375,8 @@ mendctl_status (MendctlContext *ctx, int argc, char **argv)
                               &status))
     return status;
   if (mendctl_open_store (ctx, &error) == NULL
-      || (s = mend_store_get_status (ctx->store, &error)) == NULL)
+      || (s = mend_store_get_status (ctx->store, &error)) == NULL
+      || !mend_store_get_gps_clock (ctx->store, &gps_clock, &error))
     return mendctl_fail (error);
   {
     g_autofree char *folder = g_path_get_dirname (s->path);
@@ -395,6 +398,14 @@ mendctl_status (MendctlContext *ctx, int argc, char **argv)
               s->n_sessions, s->n_participants, s->n_events, s->n_pending, s->n_parked,
               s->n_acknowledged, s->head_seq, s->head_hash);
       printf ("Storage:      %s (%s)\n", mend_storage_verdict_to_string (storage), storage_detail);
+      if (gps_clock.known && gps_clock.skew_ms != 0)
+        {
+          g_autofree char *off = mend_clock_describe_skew (gps_clock.skew_ms);
+
+          printf ("Clock:        %s against satellite time (record %" G_GINT64_FORMAT
+                  "): records keep their order, but set the date and time\n",
+                  off, gps_clock.seq);
+        }
       mendctl_sync_status_text (ctx->store);
       return MENDCTL_EXIT_OK;
     }
@@ -416,6 +427,13 @@ mendctl_status (MendctlContext *ctx, int argc, char **argv)
   mendctl_builder_add_int (b, "participants", s->n_participants);
   json_builder_set_member_name (b, "storage_encrypted");
   json_builder_add_boolean_value (b, storage == MEND_STORAGE_ENCRYPTED);
+  /* Device minus satellite time at the newest record with a fix, when over the limit; 0 when
+   * within it; null when no record had a fix. */
+  json_builder_set_member_name (b, "gps_clock_skew_ms");
+  if (gps_clock.known)
+    json_builder_add_int_value (b, gps_clock.skew_ms);
+  else
+    json_builder_add_null_value (b);
   mendctl_builder_add_string (b, "storage", storage_detail);
   mendctl_sync_status_json (ctx->store, b);
   json_builder_end_object (b);

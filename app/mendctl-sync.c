@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 
+#include "mend-store-clock.h"
 #include "mend-sync-engine.h"
 #include "mend-sync-token.h"
 #include "mend-time.h"
@@ -239,6 +240,7 @@ mendctl_sync (MendctlContext *ctx, int argc, char **argv)
       mendctl_builder_add_int (b, "acknowledged_now", report->events_acknowledged);
       mendctl_builder_add_int (b, "parked_now", report->events_parked);
       mendctl_builder_add_int (b, "photos_uploaded_now", report->photos_uploaded);
+      mendctl_builder_add_int (b, "purge_runs_reported_now", report->purge_runs_sent);
       mendctl_builder_add_int (b, "bytes_sent", (gint64)report->bytes_sent);
       json_builder_set_member_name (b, "manifest_applied");
       json_builder_add_boolean_value (b, report->manifest_applied);
@@ -328,7 +330,11 @@ mendctl_sync_status_text (MendStore *store)
       if (e->last_error != NULL)
         printf ("Last stop:    %s\n", e->last_error);
       if (e->has_clock_skew && ABS (e->clock_skew_ms) > MEND_CLOCK_SKEW_LIMIT_MS)
-        printf ("Clock:        %" G_GINT64_FORMAT " s off HQ's\n", e->clock_skew_ms / 1000);
+        {
+          g_autofree char *off = mend_clock_describe_skew (e->clock_skew_ms);
+
+          printf ("Clock:        %s against HQ's at the last sync\n", off);
+        }
     }
   if (counts != NULL)
     print_counts (counts);

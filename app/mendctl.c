@@ -35,8 +35,8 @@ static const MendctlCommand commands[] = {
   { "events", "[--session S] [--json]", "The event log", mendctl_events },
   { "verify", "", "Check the store's integrity and the whole hash chain", mendctl_verify },
   { "rebuild", "", "Derive the projections again from the event log", mendctl_rebuild },
-  { "export", "--format csv|json [--what attendance|tallies]", "Export for returns",
-    mendctl_export },
+  { "export", "--format csv|json [--what attendance|tallies]",
+    "Export for returns; --salvage OUT: what a damaged store still holds", mendctl_export },
   { "gps", "[--gpsd HOST:PORT] [--wait-fix S] [--json]", "The position from gpsd", mendctl_gps },
   { "photo", "add SESSION FILE|capture SESSION --role R", "Add a photo from a file or the camera",
     mendctl_photo },
@@ -81,7 +81,15 @@ MendStore *
 mendctl_open_store (MendctlContext *ctx, GError **error)
 {
   if (ctx->store == NULL)
-    ctx->store = mend_store_open (ctx->db_path, MEND_STORE_OPEN_DEFAULT, error);
+    {
+      ctx->store = mend_store_open (ctx->db_path, MEND_STORE_OPEN_DEFAULT, error);
+      /* Said once, before anything else, so a script's log tells why a record is refused. */
+      if (ctx->store != NULL && mend_store_is_read_only (ctx->store))
+        fprintf (stderr,
+                 "mendctl: note: the store %s is on read-only storage: it can be read and "
+                 "exported, nothing can be recorded\n",
+                 mend_store_get_path (ctx->store));
+    }
   return ctx->store;
 }
 

@@ -23,6 +23,7 @@ struct _MendCommand
   char *behaviour;
   gboolean sensitive;
   gboolean alert_referrer;
+  char *alert_details;
 
   /* check-out, absent */
   char *notes;

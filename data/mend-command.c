@@ -108,6 +108,7 @@ mend_command_check_out (const char *session_id,
   self->notes = g_strdup (details->notes);
   self->sensitive = details->sensitive;
   self->alert_referrer = details->alert_referrer;
+  self->alert_details = g_strdup (details->alert_details);
   return self;
 }
 
@@ -221,6 +222,7 @@ mend_command_copy (const MendCommand *self)
   copy->quality = g_strdup (self->quality);
   copy->behaviour = g_strdup (self->behaviour);
   copy->notes = g_strdup (self->notes);
+  copy->alert_details = g_strdup (self->alert_details);
   copy->category_id = g_strdup (self->category_id);
   copy->target_event_id = g_strdup (self->target_event_id);
   copy->reason = g_strdup (self->reason);
@@ -241,6 +243,7 @@ mend_command_free (MendCommand *self)
   g_free (self->quality);
   g_free (self->behaviour);
   g_free (self->notes);
+  g_free (self->alert_details);
   g_free (self->category_id);
   g_free (self->target_event_id);
   g_free (self->reason);

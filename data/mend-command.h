@@ -21,6 +21,7 @@ struct _MendCheckOut
   const char *notes;
   gboolean sensitive;
   gboolean alert_referrer;
+  const char *alert_details; /* what the referrer must know; only with alert_referrer */
 };
 
 #define MEND_TYPE_COMMAND (mend_command_get_type ())

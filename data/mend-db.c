@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <unistd.h>
 
 #include "mend-store.h"
 
@@ -20,9 +21,33 @@ static MendStoreError
 error_code_for (MendDb *db, int rc)
 {
   /* A full disk can surface as an I/O error, for example when the WAL index (-shm) cannot
-   * grow; the errno behind it tells the truth. */
-  if (db != NULL && db->handle != NULL && sqlite3_system_errno (db->handle) == ENOSPC)
-    return MEND_STORE_ERROR_FULL;
+   * grow, and a file made read-only (chattr +i, a disk remounted read-only) as an I/O or
+   * open error; the errno behind it tells the truth. Only an error from the storage is asked:
+   * the errno of an earlier, unrelated failure stays on the connection. */
+  switch (rc & 0xff)
+    {
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_PERM:
+      if (db != NULL && db->handle != NULL)
+        switch (sqlite3_system_errno (db->handle))
+          {
+          case ENOSPC:
+          case EDQUOT:
+            return MEND_STORE_ERROR_FULL;
+          case EROFS:
+          case EPERM:
+          case EACCES:
+            return MEND_STORE_ERROR_UNWRITABLE;
+          default:
+            break;
+          }
+      break;
+    default:
+      break;
+    }
 
   switch (rc & 0xff)
     {
@@ -57,7 +82,8 @@ explanation_for (MendStoreError code)
     case MEND_STORE_ERROR_CORRUPT:
       return "the store file is damaged or is not a Mend store";
     case MEND_STORE_ERROR_UNWRITABLE:
-      return "the store cannot be opened for writing; check the folder's permissions";
+      return "the store cannot be written: its file, its folder or the disk is read-only, or "
+             "this user may not write there; nothing was changed";
     case MEND_STORE_ERROR_BUSY:
       return "another program holds the store; try again";
     case MEND_STORE_ERROR_IO:
@@ -96,6 +122,52 @@ mend_db_set_error (MendDb *db, int rc, GError **error, const char *format, ...)
   return FALSE;
 }
 
+static gboolean
+refuses_writing (const char *path)
+{
+  return access (path, W_OK) != 0 && (errno == EROFS || errno == EPERM || errno == EACCES);
+}
+
+/**
+ * mend_db_path_is_read_only:
+ * @path: a store file
+ *
+ * Whether the storage refuses to let anyone, root included, write the existing store at
+ * @path: the disk is mounted read-only, or the file, its WAL, its WAL index or its folder is
+ * immutable (or not writable by this user). access() answers for the file system's and the
+ * inode's flags too, which permission bits alone would not.
+ */
+gboolean
+mend_db_path_is_read_only (const char *path)
+{
+  g_autofree char *folder = g_path_get_dirname (path);
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return FALSE;
+  /* The WAL and its index, when there, are written as much as the store file. */
+  return refuses_writing (path) || refuses_writing (folder)
+         || (g_file_test (wal, G_FILE_TEST_EXISTS) && refuses_writing (wal))
+         || (g_file_test (shm, G_FILE_TEST_EXISTS) && refuses_writing (shm));
+}
+
+/* file: URI of @path with immutable=1; the characters a URI gives a meaning are escaped. */
+static char *
+uri_for_immutable (const char *path)
+{
+  g_autofree char *absolute = g_canonicalize_filename (path, NULL);
+  GString *uri = g_string_new ("file:");
+
+  for (const char *p = absolute; *p != '\0'; p++)
+    if (*p == '%' || *p == '?' || *p == '#')
+      g_string_append_printf (uri, "%%%02X", (unsigned char)*p);
+    else
+      g_string_append_c (uri, *p);
+  g_string_append (uri, "?immutable=1");
+  return g_string_free (uri, FALSE);
+}
+
 /**
  * mend_db_open:
  * @path: the store file
@@ -107,11 +179,22 @@ MendDb *
 mend_db_open (const char *path, gboolean read_only, GError **error)
 {
   g_autoptr (MendDb) db = g_new0 (MendDb, 1);
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *uri = NULL;
   int flags = read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   int rc;
 
+  /* A reader of a store on read-only storage cannot make the WAL index (-shm) SQLite wants
+   * beside a WAL-mode file. With no WAL file there, everything is in the store file and
+   * nobody can add a WAL: read it as it is. A WAL left there is read the usual way. */
+  if (read_only && mend_db_path_is_read_only (path) && !g_file_test (wal, G_FILE_TEST_EXISTS))
+    {
+      uri = uri_for_immutable (path);
+      flags |= SQLITE_OPEN_URI;
+    }
+
   db->statements = g_hash_table_new_full (NULL, NULL, NULL, finalize_statement);
-  rc = sqlite3_open_v2 (path, &db->handle, flags | SQLITE_OPEN_FULLMUTEX, NULL);
+  rc = sqlite3_open_v2 (uri != NULL ? uri : path, &db->handle, flags | SQLITE_OPEN_FULLMUTEX, NULL);
   if (rc != SQLITE_OK)
     {
       mend_db_set_error (db, rc, error, "Could not open the store “%s”", path);

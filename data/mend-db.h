@@ -18,6 +18,7 @@ typedef struct
 typedef sqlite3_stmt MendStmt;
 
 MendDb *mend_db_open (const char *path, gboolean read_only, GError **error);
+gboolean mend_db_path_is_read_only (const char *path);
 void mend_db_close (MendDb *db);
 
 MendStmt *mend_db_prepare (MendDb *db, const char *sql, GError **error);

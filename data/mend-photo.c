@@ -373,6 +373,9 @@ mend_store_open_photos (MendStore *self)
   self->photo_temps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, close_fd);
   self->photo_markers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, marker_free);
 
+  /* Read-only storage: leftovers cannot be removed now; the next writable open does it. */
+  if (self->read_only)
+    return;
   dir = g_dir_open (self->photos_dir, 0, &error);
   if (dir == NULL)
     {

@@ -145,7 +145,8 @@ mend_status_free (MendStatus *status)
  * A payload marked `"sensitive": true` keeps that mark for ever, and its free text ("notes",
  * "reason") is never shown in listings or exports: only HQ's case workers read it.
  *
- * A sealed note (mend-seal.h) is shown as `"notes": "[sealed note]"`, never as its ciphertext.
+ * A sealed note (mend-seal.h) is shown as `"notes": "[sealed note]"`, never as its ciphertext,
+ * and sealed details for the referrer as `"alert_details": "[sealed details]"`.
  *
  * Returns: (transfer full): the payload with sensitive text replaced by "[sensitive]".
  */
@@ -154,8 +155,9 @@ mend_payload_redact (const char *payload_json)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   JsonObject *object;
-  static const char *const free_text[] = { "notes", "reason" };
+  static const char *const free_text[] = { "notes", "reason", MEND_SEAL_ALERT_PLAIN_MEMBER };
   gboolean sealed;
+  gboolean alert_sealed;
 
   if (!json_parser_load_from_data (parser, payload_json, -1, NULL)
       || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
@@ -169,12 +171,27 @@ mend_payload_redact (const char *payload_json)
       json_object_remove_member (object, MEND_SEAL_KEY_MEMBER);
       json_object_set_string_member (object, "notes", MEND_SEAL_PLACEHOLDER);
     }
+  alert_sealed = json_object_has_member (object, MEND_SEAL_ALERT_MEMBER);
+  if (alert_sealed)
+    {
+      json_object_remove_member (object, MEND_SEAL_ALERT_MEMBER);
+      json_object_remove_member (object, MEND_SEAL_ALERT_KEY_MEMBER);
+      json_object_set_string_member (object, MEND_SEAL_ALERT_PLAIN_MEMBER,
+                                     MEND_SEAL_ALERT_PLACEHOLDER);
+    }
   if (!json_object_get_boolean_member_with_default (object, "sensitive", FALSE))
-    return sealed ? mend_canonical_json (json_parser_get_root (parser), NULL)
-                  : g_strdup (payload_json);
-  for (guint i = sealed ? 1 : 0; i < G_N_ELEMENTS (free_text); i++)
-    if (json_object_has_member (object, free_text[i])
-        && !json_object_get_null_member (object, free_text[i]))
-      json_object_set_string_member (object, free_text[i], "[sensitive]");
+    return sealed || alert_sealed ? mend_canonical_json (json_parser_get_root (parser), NULL)
+                                  : g_strdup (payload_json);
+  /* Sensitive free text becomes "[sensitive]"; what was sealed goes on saying only that. */
+  for (guint i = 0; i < G_N_ELEMENTS (free_text); i++)
+    {
+      const char *member = free_text[i];
+      gboolean was_sealed = (sealed && g_str_equal (member, "notes"))
+                            || (alert_sealed && g_str_equal (member, MEND_SEAL_ALERT_PLAIN_MEMBER));
+
+      if (!was_sealed && json_object_has_member (object, member)
+          && !json_object_get_null_member (object, member))
+        json_object_set_string_member (object, member, "[sensitive]");
+    }
   return mend_canonical_json (json_parser_get_root (parser), NULL);
 }

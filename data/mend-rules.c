@@ -41,6 +41,8 @@ static const char *const rule_names[MEND_RULE_N_RULES] = {
   [MEND_RULE_ALREADY_VOIDED] = "void.already-voided",
   [MEND_RULE_VOID_LATER_RECORDS] = "void.later-records",
   [MEND_RULE_OUTSIDE_NEEDS_REASON] = "geofence.outside-needs-reason",
+  [MEND_RULE_ALERT_DETAILS_TOO_LONG] = "check-out.alert-details-too-long",
+  [MEND_RULE_ALERT_DETAILS_WITHOUT_ALERT] = "check-out.alert-details-without-alert",
 };
 
 static const char *const ratings[] = {
@@ -249,6 +251,16 @@ mend_rules_check_out (const MendAttendanceFacts *facts,
                    "behaviour “%s” is not one of excellent, good, satisfactory, "
                    "unsatisfactory, poor, not_applicable",
                    check_out->behaviour ? check_out->behaviour : "");
+  /* Details are what the referrer is told, so they only go with an alert. */
+  if (check_out->alert_details != NULL && !check_out->alert_referrer)
+    return refuse (error, MEND_RULE_ALERT_DETAILS_WITHOUT_ALERT,
+                   "details for the referrer need “tell the referrer” switched on");
+  if (check_out->alert_details != NULL
+      && g_utf8_strlen (check_out->alert_details, -1) > MEND_ALERT_DETAILS_MAX_CHARS)
+    return refuse (error, MEND_RULE_ALERT_DETAILS_TOO_LONG,
+                   "the details for the referrer are %ld characters; the limit is %d",
+                   (long)g_utf8_strlen (check_out->alert_details, -1),
+                   MEND_ALERT_DETAILS_MAX_CHARS);
   return check_notes (check_out->notes, error);
 }
 
@@ -403,7 +415,8 @@ mend_rules_minutes_owed (int minutes_ordered, int credited_at_hq, int credited_h
  * @minutes_owed: minutes still owed before this session
  *
  * Hours credited = finish − arrival − penalty, in whole minutes, only for outcomes that
- * credit time, and never more than what is still owed.
+ * credit time, and never more than what is still owed. A visit that ends before it starts or
+ * lasts more than %MEND_RULES_MAX_VISIT_MINUTES credits nothing: only a wrong clock makes one.
  *
  * Returns: minutes credited, from 0 to @minutes_owed.
  */
@@ -417,6 +430,11 @@ mend_rules_minutes_credited (gint64 arrived_at_ms,
   gint64 worked;
 
   if (!outcome_credits_time || finished_at_ms <= arrived_at_ms)
+    return 0;
+  /* No session lasts a day: a longer visit is a clock that jumped between the check-in and
+   * the check-out (or a check-out forgotten overnight), and crediting it would hand someone
+   * years of hours. It credits nothing until a correction gives the real times. */
+  if (finished_at_ms - arrived_at_ms > MEND_RULES_MAX_VISIT_MINUTES * G_GINT64_CONSTANT (60000))
     return 0;
   /* Whole minutes on site, rounded down: a part minute is not credited. */
   worked = (finished_at_ms - arrived_at_ms) / 60000 - MAX (0, penalty_minutes);

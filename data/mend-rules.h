@@ -43,11 +43,17 @@ typedef enum
   MEND_RULE_ALREADY_VOIDED,
   MEND_RULE_VOID_LATER_RECORDS,
   MEND_RULE_OUTSIDE_NEEDS_REASON,
+  MEND_RULE_ALERT_DETAILS_TOO_LONG,
+  MEND_RULE_ALERT_DETAILS_WITHOUT_ALERT,
   MEND_RULE_N_RULES,
 } MendRule;
 
 /* Notes longer than this are refused, in characters (not bytes). */
 #define MEND_NOTES_MAX_CHARS 4000
+/* A referrer alert's details are a short message; the full account belongs in the notes. The
+ * longest details and the longest note, both sealed, still fit one event's payload (sync/
+ * PROTOCOL.md section 8). */
+#define MEND_ALERT_DETAILS_MAX_CHARS 500
 
 /* What the store knows about one person at one session when a command arrives. */
 typedef struct
@@ -68,6 +74,8 @@ typedef struct
   const char *quality;
   const char *behaviour;
   const char *notes;
+  gboolean alert_referrer;
+  const char *alert_details; /* what the referrer must know, or NULL */
 } MendCheckOutFacts;
 
 /* What the store knows about the event a void names. */
@@ -106,6 +114,9 @@ mend_rules_geofence (gboolean outside, double distance_m, const char *reason, GE
 
 gboolean mend_rules_rating_is_valid (const char *rating);
 const char *const *mend_rules_ratings (void);
+
+/* The longest visit that is credited: 24 hours. */
+#define MEND_RULES_MAX_VISIT_MINUTES (24 * 60)
 
 int mend_rules_minutes_owed (int minutes_ordered, int credited_at_hq, int credited_here);
 int mend_rules_minutes_credited (gint64 arrived_at_ms,

@@ -157,7 +157,7 @@ mend_seal_check_ciphertext (const char *sealed_base64, GError **error)
   if (sealed == NULL || length < crypto_box_SEALBYTES)
     {
       g_set_error (error, MEND_STORE_ERROR, MEND_STORE_ERROR_INVALID,
-                   "a sealed note must be standard base64 of %d to %d bytes",
+                   "sealed text must be standard base64 of %d to %d bytes",
                    (int)crypto_box_SEALBYTES, MEND_SEAL_MAX_CIPHERTEXT_BYTES);
       return FALSE;
     }
@@ -202,6 +202,44 @@ mend_seal_open (const guint8 public_key[32],
   return g_steal_pointer (&text);
 }
 
+/* Puts @text into @payload under @plain (or null), or sealed under @sealed_member and
+ * @key_member: the one form both notes and a referrer's alert details take. When @text is
+ * %NULL and @null_when_empty is false, no member is written at all. */
+static gboolean
+put_text (JsonObject *payload,
+          const char *plain,
+          const char *sealed_member,
+          const char *key_member,
+          gboolean null_when_empty,
+          const char *text,
+          const char *public_key_base64,
+          GError **error)
+{
+  g_autofree char *sealed = NULL;
+  g_autofree char *key_id = NULL;
+
+  json_object_remove_member (payload, plain);
+  json_object_remove_member (payload, sealed_member);
+  json_object_remove_member (payload, key_member);
+  if (text == NULL)
+    {
+      if (null_when_empty)
+        json_object_set_null_member (payload, plain);
+      return TRUE;
+    }
+  if (public_key_base64 == NULL)
+    {
+      json_object_set_string_member (payload, plain, text);
+      return TRUE;
+    }
+  key_id = mend_seal_key_id_from_base64 (public_key_base64, error);
+  if (key_id == NULL || (sealed = mend_seal_text (public_key_base64, text, error)) == NULL)
+    return FALSE;
+  json_object_set_string_member (payload, sealed_member, sealed);
+  json_object_set_string_member (payload, key_member, key_id);
+  return TRUE;
+}
+
 /**
  * mend_seal_payload_notes:
  * @payload: the event's payload being built
@@ -219,28 +257,40 @@ mend_seal_payload_notes (JsonObject *payload,
                          const char *public_key_base64,
                          GError **error)
 {
-  g_autofree char *sealed = NULL;
-  g_autofree char *key_id = NULL;
+  return put_text (payload, "notes", MEND_SEAL_MEMBER, MEND_SEAL_KEY_MEMBER, TRUE, notes,
+                   public_key_base64, error);
+}
 
-  json_object_remove_member (payload, "notes");
-  json_object_remove_member (payload, MEND_SEAL_MEMBER);
-  json_object_remove_member (payload, MEND_SEAL_KEY_MEMBER);
-  if (notes == NULL)
-    {
-      json_object_set_null_member (payload, "notes");
-      return TRUE;
-    }
-  if (public_key_base64 == NULL)
-    {
-      json_object_set_string_member (payload, "notes", notes);
-      return TRUE;
-    }
-  key_id = mend_seal_key_id_from_base64 (public_key_base64, error);
-  if (key_id == NULL || (sealed = mend_seal_text (public_key_base64, notes, error)) == NULL)
+/**
+ * mend_seal_payload_alert_details:
+ * @payload: a check-out's payload being built
+ * @details: (nullable): what the referrer must know, already checked by the rules
+ * @public_key_base64: (nullable): HQ's key, or %NULL on a device never enrolled
+ *
+ * As mend_seal_payload_notes(), for a referrer alert's details: sealed to
+ * MEND_SEAL_ALERT_MEMBER and MEND_SEAL_ALERT_KEY_MEMBER, plain "alert_details" only before
+ * enrolment; no member at all when there are none, so a check-out without details has the
+ * payload it always had.
+ */
+gboolean
+mend_seal_payload_alert_details (JsonObject *payload,
+                                 const char *details,
+                                 const char *public_key_base64,
+                                 GError **error)
+{
+  return put_text (payload, MEND_SEAL_ALERT_PLAIN_MEMBER, MEND_SEAL_ALERT_MEMBER,
+                   MEND_SEAL_ALERT_KEY_MEMBER, FALSE, details, public_key_base64, error);
+}
+
+static gboolean
+payload_has_member (const char *payload_json, const char *member)
+{
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+
+  if (payload_json == NULL || !json_parser_load_from_data (parser, payload_json, -1, NULL)
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
     return FALSE;
-  json_object_set_string_member (payload, MEND_SEAL_MEMBER, sealed);
-  json_object_set_string_member (payload, MEND_SEAL_KEY_MEMBER, key_id);
-  return TRUE;
+  return json_object_has_member (json_node_get_object (json_parser_get_root (parser)), member);
 }
 
 /**
@@ -253,11 +303,17 @@ mend_seal_payload_notes (JsonObject *payload,
 gboolean
 mend_seal_payload_has_sealed_note (const char *payload_json)
 {
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  return payload_has_member (payload_json, MEND_SEAL_MEMBER);
+}
 
-  if (payload_json == NULL || !json_parser_load_from_data (parser, payload_json, -1, NULL)
-      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    return FALSE;
-  return json_object_has_member (json_node_get_object (json_parser_get_root (parser)),
-                                 MEND_SEAL_MEMBER);
+/**
+ * mend_seal_payload_has_sealed_alert_details:
+ * @payload_json: a check-out's payload
+ *
+ * Whether it carries sealed details for the referrer: what the device may say of them.
+ */
+gboolean
+mend_seal_payload_has_sealed_alert_details (const char *payload_json)
+{
+  return payload_has_member (payload_json, MEND_SEAL_ALERT_MEMBER);
 }

@@ -18,6 +18,13 @@ G_BEGIN_DECLS
 /* What a listing shows instead of a sealed note's text. */
 #define MEND_SEAL_PLACEHOLDER "[sealed note]"
 
+/* The same form for what a check-out tells the referrer (the "alert_details" of a check-out
+ * with "alert_referrer": true): plain only on a device that has no HQ key yet. */
+#define MEND_SEAL_ALERT_PLAIN_MEMBER "alert_details"
+#define MEND_SEAL_ALERT_MEMBER       "alert_details_sealed"
+#define MEND_SEAL_ALERT_KEY_MEMBER   "alert_details_key"
+#define MEND_SEAL_ALERT_PLACEHOLDER  "[sealed details]"
+
 /* 32 bytes of X25519 public or secret key. */
 #define MEND_SEAL_KEY_BYTES 32
 
@@ -38,6 +45,11 @@ gboolean mend_seal_payload_notes (JsonObject *payload,
                                   const char *notes,
                                   const char *public_key_base64,
                                   GError **error);
+gboolean mend_seal_payload_alert_details (JsonObject *payload,
+                                          const char *details,
+                                          const char *public_key_base64,
+                                          GError **error);
 gboolean mend_seal_payload_has_sealed_note (const char *payload_json);
+gboolean mend_seal_payload_has_sealed_alert_details (const char *payload_json);
 
 G_END_DECLS

@@ -147,3 +147,81 @@ mend_storage_verdict_to_string (MendStorageVerdict verdict)
       return "unknown";
     }
 }
+
+typedef struct
+{
+  char *folder;
+  char *sys_root;
+  char *detail;
+} CheckData;
+
+static void
+check_data_free (CheckData *data)
+{
+  g_free (data->folder);
+  g_free (data->sys_root);
+  g_free (data->detail);
+  g_free (data);
+}
+
+static void
+check_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  CheckData *data = task_data;
+
+  g_task_return_int (task, mend_storage_check_folder (data->folder, data->sys_root, &data->detail));
+}
+
+/**
+ * mend_storage_check_folder_async:
+ * @folder: the store's folder
+ * @sys_root: (nullable): where sysfs is; %NULL for "/sys"
+ *
+ * Runs mend_storage_check_folder() on a worker thread and calls @callback on the caller's main
+ * context.
+ */
+void
+mend_storage_check_folder_async (const char *folder,
+                                 const char *sys_root,
+                                 GCancellable *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+  g_autoptr (GTask) task = NULL;
+  CheckData *data;
+
+  g_return_if_fail (folder != NULL);
+
+  data = g_new0 (CheckData, 1);
+  data->folder = g_strdup (folder);
+  data->sys_root = g_strdup (sys_root);
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, mend_storage_check_folder_async);
+  g_task_set_task_data (task, data, (GDestroyNotify)check_data_free);
+  g_task_run_in_thread (task, check_thread);
+}
+
+/**
+ * mend_storage_check_folder_finish:
+ * @out_detail: (out) (optional): a sentence for a person
+ *
+ * Returns: the verdict; %MEND_STORAGE_UNKNOWN with @error set only when the check was
+ *   cancelled.
+ */
+MendStorageVerdict
+mend_storage_check_folder_finish (GAsyncResult *result, char **out_detail, GError **error)
+{
+  GTask *task = G_TASK (result);
+  gssize verdict;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), MEND_STORAGE_UNKNOWN);
+  g_return_val_if_fail (g_task_get_source_tag (task) == mend_storage_check_folder_async,
+                        MEND_STORAGE_UNKNOWN);
+
+  verdict = g_task_propagate_int (task, error);
+  if (verdict < 0)
+    return MEND_STORAGE_UNKNOWN;
+  if (out_detail != NULL)
+    *out_detail = g_strdup (((CheckData *)g_task_get_task_data (task))->detail);
+  return (MendStorageVerdict)verdict;
+}

@@ -4,7 +4,7 @@
  * not; `mendctl status` says so too. */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -22,5 +22,14 @@ mend_storage_check_device (const char *sys_root, guint major, guint minor, char 
 MendStorageVerdict
 mend_storage_check_folder (const char *folder, const char *sys_root, char **out_detail);
 const char *mend_storage_verdict_to_string (MendStorageVerdict verdict);
+
+/* The same check on a worker thread (it reads sysfs, which may be slow on a busy device). */
+void mend_storage_check_folder_async (const char *folder,
+                                      const char *sys_root,
+                                      GCancellable *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer user_data);
+MendStorageVerdict
+mend_storage_check_folder_finish (GAsyncResult *result, char **out_detail, GError **error);
 
 G_END_DECLS

@@ -8,11 +8,16 @@
 
 /* Reads that gather the facts a rule needs, on the connection that is about to write. */
 
+/* @id is quoted back when given; NULL when it may be personal data. */
 static gboolean
 refuse_unknown (GError **error, MendRule rule, const char *what, const char *id)
 {
-  g_set_error (error, MEND_RULE_ERROR, rule, "Refused by rule %s: there is no %s “%s”",
-               mend_rule_name (rule), what, id ? id : "");
+  if (id == NULL)
+    g_set_error (error, MEND_RULE_ERROR, rule, "Refused by rule %s: there is no such %s",
+                 mend_rule_name (rule), what);
+  else
+    g_set_error (error, MEND_RULE_ERROR, rule, "Refused by rule %s: there is no %s “%s”",
+                 mend_rule_name (rule), what, id);
   return FALSE;
 }
 
@@ -89,7 +94,9 @@ mend_store_attendance_facts (MendDb *db,
   mend_stmt_bind_text (stmt, 2, participant_id);
   rc = sqlite3_step (stmt);
   if (rc == SQLITE_DONE)
-    return refuse_unknown (error, MEND_RULE_UNKNOWN_PARTICIPANT, "person", participant_id);
+    /* Not quoted: mendctl passes on what was typed when it names nobody on the roster, which
+     * may be the case reference of someone on another session's, and refusals reach logs. */
+    return refuse_unknown (error, MEND_RULE_UNKNOWN_PARTICIPANT, "person", NULL);
   if (rc != SQLITE_ROW)
     return mend_db_set_error (db, rc, error, "Could not read the attendance");
 

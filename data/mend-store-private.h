@@ -29,6 +29,8 @@ struct _MendStore
   /* Reads run on the caller's thread through their own read-only connection, so a read
    * never waits for a write. */
   MendDb *reader;
+  /* Opened from read-only storage: the writer connection reads only (mend_store_open()). */
+  gboolean read_only;
 
   /* Photos (mend-photo.c): the folder beside the store, and the temp files this store made
    * and has not yet adopted, each path mapped to a descriptor that holds a lock on the file
@@ -97,6 +99,8 @@ gboolean mend_store_apply_lists (MendDb *db, JsonObject *manifest, GError **erro
 
 /* mend-store-seal.c: notes sealed to HQ's key (data/README.md, "Sealed notes"). */
 gboolean mend_store_put_notes (MendDb *db, JsonObject *payload, const char *notes, GError **error);
+gboolean
+mend_store_put_alert_details (MendDb *db, JsonObject *payload, const char *details, GError **error);
 gboolean mend_store_seal_plain_notes (MendDb *db,
                                       const char *device_id,
                                       const char *public_key_base64,

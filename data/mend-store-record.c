@@ -125,6 +125,8 @@ prepare_check_out (Recording *r, GError **error)
     .quality = c->quality,
     .behaviour = c->behaviour,
     .notes = c->notes,
+    .alert_referrer = c->alert_referrer,
+    .alert_details = c->alert_details,
   };
   if (!mend_rules_check_out (&facts, &check_out, error))
     return FALSE;
@@ -139,7 +141,7 @@ prepare_check_out (Recording *r, GError **error)
     return FALSE;
   json_object_set_boolean_member (r->payload, "sensitive", c->sensitive);
   json_object_set_boolean_member (r->payload, "alert_referrer", c->alert_referrer);
-  return TRUE;
+  return mend_store_put_alert_details (r->db, r->payload, c->alert_details, error);
 }
 
 static gboolean

@@ -132,11 +132,11 @@ remove_files (MendStore *self, GError **error)
  * @out_result: (out): what went (or would go)
  *
  * Purges, in one transaction, the personal fields of every event HQ holds that was recorded
- * before @cutoff_ms (free text: notes and reasons; the position), and marks the photos whose
- * every event is purged; then removes those photos' files and vacuums the file. The rows stay
- * as tombstones: their ids, hashes and sync state keep the chain walkable and stop anything
- * being sent again or brought back. What the projections need (outcomes, times, tallies) is
- * kept, so a rebuild gives the same projections.
+ * before @cutoff_ms (free text: notes, reasons, referrer alert details; the position), and marks
+ * the photos whose every event is purged; then removes those photos' files and vacuums the file.
+ * The rows stay as tombstones: their ids, hashes and sync state keep the chain walkable and stop
+ * anything being sent again or brought back. What the projections need (outcomes, times, tallies)
+ * is kept, so a rebuild gives the same projections.
  */
 gboolean
 mend_store_retention_purge (MendStore *self,
@@ -175,6 +175,7 @@ mend_store_retention_purge (MendStore *self,
       || !exec_cutoff (db,
                        "UPDATE events AS e SET "
                        "payload = json_remove(payload, '$.notes', '$.notes_sealed', '$.notes_key', "
+                       "'$.alert_details', '$.alert_details_sealed', '$.alert_details_key', "
                        "'$.reason', "
                        "'$.geofence.reason', '$.geofence.distance_m'), "
                        "fix_state = 'off', fix_note = NULL, gnss_time = NULL, lat = NULL, "
@@ -196,4 +197,75 @@ mend_store_retention_purge (MendStore *self,
 failed:
   mend_store_rollback (db);
   return FALSE;
+}
+
+/**
+ * mend_store_retention_count_purged:
+ * @out_events: (out): how many events of the log are purged tombstones
+ *
+ * What the sync engine compares with the count HQ says it holds, to know whether it has a
+ * purge to report. Reads on the read-only connection.
+ */
+gboolean
+mend_store_retention_count_purged (MendStore *self, gint64 *out_events, GError **error)
+{
+  g_autoptr (MendStmt) stmt = NULL;
+
+  g_return_val_if_fail (MEND_IS_STORE (self), FALSE);
+  g_return_val_if_fail (out_events != NULL, FALSE);
+
+  stmt = mend_db_prepare (self->reader, "SELECT count(*) FROM events WHERE purged_at IS NOT NULL",
+                          error);
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return mend_db_set_error (self->reader, sqlite3_errcode (self->reader->handle), error,
+                              "Could not count the purged records");
+  *out_events = sqlite3_column_int64 (stmt, 0);
+  return TRUE;
+}
+
+/**
+ * mend_store_retention_purged_ranges:
+ *
+ * Every purged event of the log, as runs of consecutive seqs purged at the same moment, in seq
+ * order. A purge usually takes one stretch of old records, so a year of daily purges is a few
+ * hundred runs, small enough to send whole whenever HQ's count differs from the device's.
+ *
+ * Returns: (transfer full) (element-type MendPurgeRange): the runs, or %NULL with @error.
+ */
+GArray *
+mend_store_retention_purged_ranges (MendStore *self, GError **error)
+{
+  g_autoptr (MendStmt) stmt = NULL;
+  g_autoptr (GArray) ranges = g_array_new (FALSE, FALSE, sizeof (MendPurgeRange));
+  int rc;
+
+  g_return_val_if_fail (MEND_IS_STORE (self), NULL);
+
+  /* Consecutive seqs of one purge share seq minus their rank within it (gaps and islands). */
+  stmt = mend_db_prepare (self->reader,
+                          "SELECT min(seq), max(seq), purged_at FROM (SELECT seq, purged_at, "
+                          "seq - row_number() OVER (PARTITION BY purged_at ORDER BY seq) AS run "
+                          "FROM events WHERE purged_at IS NOT NULL) "
+                          "GROUP BY purged_at, run ORDER BY 1",
+                          error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      MendPurgeRange range = {
+        sqlite3_column_int64 (stmt, 0),
+        sqlite3_column_int64 (stmt, 1),
+        sqlite3_column_int64 (stmt, 2),
+      };
+
+      g_array_append_val (ranges, range);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      mend_db_set_error (self->reader, rc, error, "Could not read the purged records");
+      return NULL;
+    }
+  return g_steal_pointer (&ranges);
 }

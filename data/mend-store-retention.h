@@ -19,11 +19,22 @@ typedef struct
   gboolean vacuumed;  /* the file was rewritten, so purged bytes are gone from it */
 } MendRetentionResult;
 
+/* A run of events purged together: seqs @first_seq to @last_seq, all purged at @purged_at_ms.
+ * What the device tells HQ about its purges (sync/PROTOCOL.md section 14). */
+typedef struct
+{
+  gint64 first_seq;
+  gint64 last_seq;
+  gint64 purged_at_ms;
+} MendPurgeRange;
+
 gint64 mend_store_retention_cutoff (gint64 now_ms, guint days);
 gboolean mend_store_retention_purge (MendStore *self,
                                      gint64 cutoff_ms,
                                      gboolean dry_run,
                                      MendRetentionResult *out_result,
                                      GError **error);
+gboolean mend_store_retention_count_purged (MendStore *self, gint64 *out_events, GError **error);
+GArray *mend_store_retention_purged_ranges (MendStore *self, GError **error);
 
 G_END_DECLS

@@ -65,6 +65,22 @@ mend_store_put_notes (MendDb *db, JsonObject *payload, const char *notes, GError
   return mend_seal_payload_notes (payload, notes, key, error);
 }
 
+/**
+ * mend_store_put_alert_details:
+ * @details: (nullable): what the referrer must know, already allowed by the rules
+ *
+ * As mend_store_put_notes(), for a check-out's referrer alert details.
+ */
+gboolean
+mend_store_put_alert_details (MendDb *db, JsonObject *payload, const char *details, GError **error)
+{
+  g_autofree char *key = NULL;
+
+  if (details != NULL && !read_public_key (db, &key, error))
+    return FALSE;
+  return mend_seal_payload_alert_details (payload, details, key, error);
+}
+
 static gboolean
 refuse_if_sent (MendDb *db, gint64 from_seq, GError **error)
 {
@@ -89,7 +105,7 @@ refuse_if_sent (MendDb *db, gint64 from_seq, GError **error)
 /**
  * mend_store_seal_plain_notes:
  * @public_key_base64: HQ's key, just received with the enrolment
- * @out_n_sealed: (out) (optional): notes sealed
+ * @out_n_sealed: (out) (optional): texts sealed (notes and referrer alert details)
  *
  * Inside the caller's write transaction: seals every plain note in the log and writes the
  * chain again from the first changed event, moving the head to the new last hash. Nothing is
@@ -115,7 +131,8 @@ mend_store_seal_plain_notes (MendDb *db,
     *out_n_sealed = 0;
   first = mend_db_prepare (db,
                            "SELECT min(seq) FROM events WHERE kind IN ('attendance.checked_out', "
-                           "'attendance.absent') AND json_type(payload, '$.notes') = 'text'",
+                           "'attendance.absent') AND (json_type(payload, '$.notes') = 'text' "
+                           "OR json_type(payload, '$." MEND_SEAL_ALERT_PLAIN_MEMBER "') = 'text')",
                            error);
   if (first == NULL)
     return FALSE;
@@ -160,6 +177,8 @@ mend_store_seal_plain_notes (MendDb *db,
       g_autofree char *hash = NULL;
       JsonObject *payload;
       JsonNode *notes;
+      JsonNode *details;
+      gboolean changed = FALSE;
 
       mend_event_log_read_fields (walk, 9, device_id, &fields, &fix);
       if (fields.payload_json == NULL
@@ -180,9 +199,25 @@ mend_store_seal_plain_notes (MendDb *db,
 
           if (!mend_seal_payload_notes (payload, text, public_key_base64, error))
             return FALSE;
+          changed = TRUE;
+          n_sealed++;
+        }
+      /* A referrer alert's details are sealed the same way, in the same pass. */
+      details = json_object_get_member (payload, MEND_SEAL_ALERT_PLAIN_MEMBER);
+      if (details != NULL && JSON_NODE_HOLDS_VALUE (details)
+          && json_node_get_value_type (details) == G_TYPE_STRING)
+        {
+          g_autofree char *text = g_strdup (json_node_get_string (details));
+
+          if (!mend_seal_payload_alert_details (payload, text, public_key_base64, error))
+            return FALSE;
+          changed = TRUE;
+          n_sealed++;
+        }
+      if (changed)
+        {
           payload_json = mend_canonical_json (json_parser_get_root (parser), NULL);
           fields.payload_json = payload_json;
-          n_sealed++;
         }
       hash = mend_event_hash (prev_hash, &fields);
       sqlite3_bind_int64 (update, 1, fields.seq);
@@ -238,6 +273,34 @@ mend_store_scrub (MendDb *db, gboolean *out_truncated, GError **error)
   return TRUE;
 }
 
+static gboolean
+event_has_member (MendStore *self,
+                  const char *event_id,
+                  const char *member,
+                  gboolean *out_sealed,
+                  GError **error)
+{
+  g_autoptr (MendStmt) stmt = NULL;
+  g_autofree char *sql = g_strdup_printf (
+      "SELECT json_type(payload, '$.%s') IS NOT NULL FROM events WHERE id = ?1", member);
+  int rc;
+
+  stmt = mend_db_prepare (self->reader, sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  mend_stmt_bind_text (stmt, 1, event_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, MEND_STORE_ERROR, MEND_STORE_ERROR_INVALID, "No event %s", event_id);
+      return FALSE;
+    }
+  if (rc != SQLITE_ROW)
+    return mend_db_set_error (self->reader, rc, error, "Could not read the event");
+  *out_sealed = sqlite3_column_int (stmt, 0) != 0;
+  return TRUE;
+}
+
 /**
  * mend_store_event_has_sealed_note:
  * @event_id: an event's id, as mend_store_record() returned it
@@ -255,27 +318,27 @@ mend_store_event_has_sealed_note (MendStore *self,
                                   gboolean *out_sealed,
                                   GError **error)
 {
-  g_autoptr (MendStmt) stmt = NULL;
-  int rc;
-
   g_return_val_if_fail (MEND_IS_STORE (self), FALSE);
   g_return_val_if_fail (event_id != NULL && out_sealed != NULL, FALSE);
 
-  stmt = mend_db_prepare (self->reader,
-                          "SELECT json_type(payload, '$." MEND_SEAL_MEMBER "') IS NOT NULL "
-                          "FROM events WHERE id = ?1",
-                          error);
-  if (stmt == NULL)
-    return FALSE;
-  mend_stmt_bind_text (stmt, 1, event_id);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_DONE)
-    {
-      g_set_error (error, MEND_STORE_ERROR, MEND_STORE_ERROR_INVALID, "No event %s", event_id);
-      return FALSE;
-    }
-  if (rc != SQLITE_ROW)
-    return mend_db_set_error (self->reader, rc, error, "Could not read the event");
-  *out_sealed = sqlite3_column_int (stmt, 0) != 0;
-  return TRUE;
+  return event_has_member (self, event_id, MEND_SEAL_MEMBER, out_sealed, error);
+}
+
+/**
+ * mend_store_event_has_sealed_alert_details:
+ * @event_id: a check-out's id
+ * @out_sealed: (out): whether it carries details for the referrer sealed to HQ's key
+ *
+ * As mend_store_event_has_sealed_note(), for a referrer alert's details.
+ */
+gboolean
+mend_store_event_has_sealed_alert_details (MendStore *self,
+                                           const char *event_id,
+                                           gboolean *out_sealed,
+                                           GError **error)
+{
+  g_return_val_if_fail (MEND_IS_STORE (self), FALSE);
+  g_return_val_if_fail (event_id != NULL && out_sealed != NULL, FALSE);
+
+  return event_has_member (self, event_id, MEND_SEAL_ALERT_MEMBER, out_sealed, error);
 }

@@ -10,5 +10,9 @@ gboolean mend_store_event_has_sealed_note (MendStore *self,
                                            const char *event_id,
                                            gboolean *out_sealed,
                                            GError **error);
+gboolean mend_store_event_has_sealed_alert_details (MendStore *self,
+                                                    const char *event_id,
+                                                    gboolean *out_sealed,
+                                                    GError **error);
 
 G_END_DECLS

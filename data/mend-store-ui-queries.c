@@ -83,6 +83,7 @@ history_from (MendStmt *stmt)
   row->outcome = mend_stmt_dup_text (stmt, 5);
   row->voided_by = mend_stmt_dup_text (stmt, 6);
   row->note = sqlite3_column_int (stmt, 7);
+  row->alert_details = sqlite3_column_int (stmt, 8);
   return row;
 }
 
@@ -109,7 +110,10 @@ mend_store_list_person_history (MendStore *self, const char *participant_id, GEr
                           /* The form of the notes (data/README.md, "Sealed notes"), never
                            * their text. */
                           "  CASE WHEN json_type(e.payload, '$.notes_sealed') IS NOT NULL THEN 2 "
-                          "    WHEN json_type(e.payload, '$.notes') = 'text' THEN 1 ELSE 0 END "
+                          "    WHEN json_type(e.payload, '$.notes') = 'text' THEN 1 ELSE 0 END, "
+                          "  CASE WHEN json_type(e.payload, '$.alert_details_sealed') IS NOT NULL "
+                          "    THEN 2 WHEN json_type(e.payload, '$.alert_details') = 'text' THEN 1 "
+                          "    ELSE 0 END "
                           "FROM events e LEFT JOIN sessions s ON s.id = e.session_id "
                           "LEFT JOIN sites t ON t.id = s.site_id "
                           "LEFT JOIN voided_events v ON v.event_id = e.id "

@@ -33,6 +33,7 @@ typedef struct
   char *outcome;   /* check-outs only, else NULL */
   char *voided_by; /* the void's id, or NULL while the record stands */
   MendHistoryNote note;
+  MendHistoryNote alert_details; /* a check-out's details for the referrer, in the same forms */
 } MendHistoryRow;
 
 /* What waits to go to HQ. */

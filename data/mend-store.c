@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 
 #include "mend-photo.h"
+#include "mend-salvage.h"
 #include "mend-store-private.h"
 #include "mend-time.h"
 
@@ -93,9 +94,12 @@ configure_writer (MendDb *db, MendStoreOpenFlags flags, GError **error)
   g_autoptr (MendStmt) stmt = NULL;
   const char *mode;
 
-  stmt = mend_db_prepare (db, "PRAGMA journal_mode = WAL", error);
+  /* The first write of an open: a full disk or a read-only folder shows here, and it is the
+   * opening that failed, not a read. */
+  stmt = mend_db_prepare (db, "PRAGMA journal_mode = WAL", NULL);
   if (stmt == NULL)
-    return FALSE;
+    return mend_db_set_error (db, sqlite3_errcode (db->handle), error,
+                              "Could not open the store for writing");
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return mend_db_set_error (db, sqlite3_errcode (db->handle), error,
                               "Could not switch the store to write-ahead logging");
@@ -144,6 +148,59 @@ ensure_device (MendStore *self, GError **error)
   return TRUE;
 }
 
+/* The second half of mend_store_open() for a store that cannot be written: both connections
+ * read, the schema must already be current, and the device keeps the identity it has. */
+static MendStore *
+open_read_only (MendStore *self_owned, GError **error)
+{
+  g_autoptr (MendStore) self = self_owned;
+  g_autoptr (MendStmt) select = NULL;
+  int rc;
+
+  self->read_only = TRUE;
+  self->writer = mend_db_open (self->path, TRUE, error);
+  if (self->writer == NULL || !mend_store_migrate (self->writer, self->path, error))
+    {
+      g_prefix_error (error, "%s (read-only): ", self->path);
+      return NULL;
+    }
+  select = mend_db_prepare (self->writer, "SELECT device_id FROM device", error);
+  if (select == NULL)
+    {
+      g_prefix_error (error, "%s (read-only): ", self->path);
+      return NULL;
+    }
+  rc = sqlite3_step (select);
+  if (rc != SQLITE_ROW)
+    {
+      mend_db_set_error (self->writer, rc, error,
+                         "%s (read-only): Could not read the device's identity", self->path);
+      return NULL;
+    }
+  self->device_id = mend_stmt_dup_text (select, 0);
+  g_clear_pointer (&select, mend_stmt_release);
+  self->reader = mend_db_open (self->path, TRUE, error);
+  if (self->reader == NULL)
+    return NULL;
+  mend_store_open_photos (self);
+  g_debug ("The store %s is on read-only storage: it can be read, nothing can be recorded",
+           self->path);
+  return g_steal_pointer (&self);
+}
+
+/**
+ * mend_store_is_read_only:
+ *
+ * Returns: %TRUE when the store was opened from storage that cannot be written (see
+ *   mend_store_open()): reads work, every write fails with #MEND_STORE_ERROR_UNWRITABLE.
+ */
+gboolean
+mend_store_is_read_only (MendStore *self)
+{
+  g_return_val_if_fail (MEND_IS_STORE (self), FALSE);
+  return self->read_only;
+}
+
 /**
  * mend_store_open:
  * @path: the store file; created with its folder when missing
@@ -172,8 +229,19 @@ mend_store_open (const char *path, MendStoreOpenFlags flags, GError **error)
       return NULL;
     }
 
+  /* SQLite would take a damaged log for an empty one and overwrite it with the next record;
+   * refuse instead, so what it holds can still be exported (mend_salvage_export()). */
+  if (!mend_salvage_check_wal (path, error))
+    return NULL;
+
   self = g_object_new (MEND_TYPE_STORE, NULL);
   self->path = g_strdup (path);
+  /* A store on storage that has become read-only (a worn SD card remounts itself so, or
+   * someone made the file immutable) still holds the supervisor's records: it opens for
+   * reading, so the app and mendctl can show and export them, and every write is refused
+   * with a message that says why (MEND_STORE_ERROR_UNWRITABLE). */
+  if (mend_db_path_is_read_only (path))
+    return open_read_only (g_steal_pointer (&self), error);
   self->writer = mend_db_open (path, FALSE, error);
   if (self->writer == NULL || !configure_writer (self->writer, flags, error)
       || !mend_store_migrate (self->writer, path, error) || !ensure_device (self, error))

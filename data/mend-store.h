@@ -36,7 +36,7 @@ typedef enum
 } MendStoreOpenFlags;
 
 /* The newest schema this code knows; the number of the last file in data/migrations/. */
-#define MEND_STORE_SCHEMA_VERSION 6
+#define MEND_STORE_SCHEMA_VERSION 7
 
 #define MEND_TYPE_STORE (mend_store_get_type ())
 
@@ -48,6 +48,7 @@ char *mend_store_default_path (void);
 MendStore *mend_store_open (const char *path, MendStoreOpenFlags flags, GError **error);
 const char *mend_store_get_path (MendStore *self);
 const char *mend_store_get_device_id (MendStore *self);
+gboolean mend_store_is_read_only (MendStore *self);
 
 /* Recording: the synchronous call and the async facade run the same code on the one writer
  * connection. The returned string is the new event's id, known only after the commit. */

@@ -5,14 +5,16 @@
 
 #include "mend-hq-admin-private.h"
 
-#include <math.h>
 #include <string.h>
+
+#include "mend-hq-geojson.h"
 
 /* `site import FILE.geojson --team T` and `person import FILE.csv --team T`. Each file is read
  * whole, turned into manifest rows, and applied in one transaction: one bad feature or line and
  * nothing of the file is kept, and the message names it. */
 
-#define MAX_IMPORT_BYTES (64 * 1024 * 1024)
+/* One bound for both kinds of file: the site file's. */
+#define MAX_IMPORT_BYTES MEND_HQ_GEOJSON_MAX_BYTES
 
 static char *
 read_file (const char *path, gsize *out_length, GError **error)
@@ -41,184 +43,24 @@ clip (const char *text, glong max)
   return g_utf8_substring (text, 0, MIN (max, g_utf8_strlen (text, -1)));
 }
 
-/* The middle of the boundary's bounding box: where the app centres its map, nothing more. */
-static void
-grow_box (JsonNode *node, double box[4])
-{
-  if (JSON_NODE_HOLDS_ARRAY (node))
-    {
-      JsonArray *array = json_node_get_array (node);
-      guint n = json_array_get_length (array);
-      JsonNode *first = n > 0 ? json_array_get_element (array, 0) : NULL;
-
-      if (n >= 2 && first != NULL && JSON_NODE_HOLDS_VALUE (first))
-        {
-          double lon = json_array_get_double_element (array, 0);
-          double lat = json_array_get_double_element (array, 1);
-
-          box[0] = MIN (box[0], lat);
-          box[1] = MAX (box[1], lat);
-          box[2] = MIN (box[2], lon);
-          box[3] = MAX (box[3], lon);
-          return;
-        }
-      for (guint i = 0; i < n; i++)
-        grow_box (json_array_get_element (array, i), box);
-    }
-}
-
-/* A property as text: strings as they are, whole numbers written out (GeoJSON files often
- * number their features). */
-static char *
-property_text (JsonObject *properties, const char *name)
-{
-  JsonNode *node = properties != NULL ? json_object_get_member (properties, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return NULL;
-  if (json_node_get_value_type (node) == G_TYPE_STRING)
-    return g_strdup (json_node_get_string (node));
-  if (json_node_get_value_type (node) == G_TYPE_INT64)
-    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
-  return NULL;
-}
-
-/* A feature named the way a person finds it in the file: its place, and its id or name. */
-static char *
-feature_label (guint index, const char *id, const char *name)
-{
-  if (id != NULL)
-    {
-      g_autofree char *short_id = clip (id, 60);
-
-      return g_strdup_printf ("feature %u (id \"%s\")", index + 1, short_id);
-    }
-  if (name != NULL)
-    {
-      g_autofree char *short_name = clip (name, 60);
-
-      return g_strdup_printf ("feature %u (\"%s\")", index + 1, short_name);
-    }
-  return g_strdup_printf ("feature %u", index + 1);
-}
-
-static JsonObject *
-site_from_feature (JsonNode *node, guint index, GError **error)
-{
-  g_autoptr (JsonObject) site = json_object_new ();
-  g_autofree char *id = NULL;
-  g_autofree char *name = NULL;
-  g_autofree char *address = NULL;
-  g_autofree char *label = NULL;
-  JsonObject *feature;
-  JsonObject *properties = NULL;
-  JsonNode *geometry;
-  double box[4] = { INFINITY, -INFINITY, INFINITY, -INFINITY };
-
-  if (!JSON_NODE_HOLDS_OBJECT (node)
-      || g_strcmp0 (
-             json_object_get_string_member_with_default (json_node_get_object (node), "type", ""),
-             "Feature")
-             != 0)
-    {
-      label = feature_label (index, NULL, NULL);
-      g_set_error (error, MEND_HQ_ERROR, MEND_HQ_ERROR_USAGE, "%s is not a GeoJSON Feature", label);
-      return NULL;
-    }
-  feature = json_node_get_object (node);
-  if (json_object_has_member (feature, "properties")
-      && JSON_NODE_HOLDS_OBJECT (json_object_get_member (feature, "properties")))
-    properties = json_object_get_object_member (feature, "properties");
-  id = property_text (properties, "id");
-  if (id == NULL)
-    id = property_text (feature, "id");
-  name = property_text (properties, "name");
-  address = property_text (properties, "address");
-  label = feature_label (index, id, name);
-  if (id == NULL || name == NULL)
-    {
-      g_set_error (error, MEND_HQ_ERROR, MEND_HQ_ERROR_USAGE,
-                   "%s needs an \"id\" and a \"name\" property (text)", label);
-      return NULL;
-    }
-  geometry = json_object_get_member (feature, "geometry");
-  if (geometry == NULL || !JSON_NODE_HOLDS_OBJECT (geometry))
-    {
-      g_set_error (error, MEND_HQ_ERROR, MEND_HQ_ERROR_USAGE,
-                   "%s has no geometry: a site needs a Polygon or MultiPolygon", label);
-      return NULL;
-    }
-  grow_box (json_object_get_member (json_node_get_object (geometry), "coordinates"), box);
-
-  json_object_set_string_member (site, "id", id);
-  json_object_set_string_member (site, "name", name);
-  if (address != NULL)
-    json_object_set_string_member (site, "address", address);
-  /* The geometry itself is checked by the device's geofence parser when it is applied. */
-  json_object_set_member (site, "boundary", json_node_copy (geometry));
-  if (isfinite (box[0]) && isfinite (box[2]))
-    {
-      json_object_set_double_member (site, "centre_lat", (box[0] + box[1]) / 2);
-      json_object_set_double_member (site, "centre_lon", (box[2] + box[3]) / 2);
-    }
-  return g_steal_pointer (&site);
-}
-
 gboolean
 mend_hq_admin_site_import (PGconn *conn, const char *path, const char *team_arg, GError **error)
 {
   g_autofree char *team = NULL;
   g_autofree char *text = NULL;
-  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr (GError) parse_error = NULL;
-  g_autoptr (JsonArray) sites = json_array_new ();
-  JsonObject *root;
-  JsonArray *features;
+  g_autoptr (JsonArray) sites = NULL;
   gsize length = 0;
 
   team = mend_hq_admin_find_team (conn, team_arg, error);
   if (team == NULL)
     return FALSE;
   text = read_file (path, &length, error);
-  if (text == NULL || !mend_hq_reference_check_text (path, text, length, error))
+  if (text == NULL)
     return FALSE;
-  if (!json_parser_load_from_data (parser, text, (gssize)length, &parse_error))
-    {
-      g_set_error (error, MEND_HQ_ERROR, MEND_HQ_ERROR_USAGE, "%s is not JSON: %s", path,
-                   parse_error->message);
-      return FALSE;
-    }
-  root = JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))
-             ? json_node_get_object (json_parser_get_root (parser))
-             : NULL;
-  if (root == NULL
-      || g_strcmp0 (json_object_get_string_member_with_default (root, "type", ""),
-                    "FeatureCollection")
-             != 0
-      || !json_object_has_member (root, "features")
-      || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (root, "features")))
-    {
-      g_set_error (error, MEND_HQ_ERROR, MEND_HQ_ERROR_USAGE,
-                   "%s is not a GeoJSON FeatureCollection with a \"features\" list", path);
-      return FALSE;
-    }
-  features = json_object_get_array_member (root, "features");
-  if (json_array_get_length (features) == 0)
-    {
-      g_set_error (error, MEND_HQ_ERROR, MEND_HQ_ERROR_USAGE, "%s holds no features", path);
-      return FALSE;
-    }
-  for (guint i = 0; i < json_array_get_length (features); i++)
-    {
-      JsonObject *site = site_from_feature (json_array_get_element (features, i), i, error);
-
-      if (site == NULL)
-        {
-          g_prefix_error (error, "%s: ", path);
-          return FALSE;
-        }
-      json_array_add_object_element (sites, site);
-    }
+  /* The whole file is checked before the first row is written. */
+  sites = mend_hq_geojson_parse_sites (path, text, length, error);
+  if (sites == NULL)
+    return FALSE;
 
   if (!mend_hq_db_exec (conn, "BEGIN", error))
     return FALSE;
@@ -233,7 +75,7 @@ mend_hq_admin_site_import (PGconn *conn, const char *path, const char *team_arg,
       if (!mend_hq_reference_apply (conn, team, lists, error))
         {
           g_autofree char *label
-              = feature_label (i, json_object_get_string_member (site, "id"), NULL);
+              = mend_hq_geojson_feature_label (i, json_object_get_string_member (site, "id"), NULL);
           const char *detail = (*error)->message;
 
           /* "sites[0].boundary is …" becomes "FILE: feature 3 (id …): boundary is …". */

@@ -488,7 +488,7 @@ reference_import (PGconn *conn, const char *path, const char *team_arg, GError *
       return FALSE;
     }
   root = json_parser_get_root (parser);
-  if (!JSON_NODE_HOLDS_OBJECT (root))
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, MEND_HQ_ERROR, MEND_HQ_ERROR_USAGE,
                    "%s is not a JSON object of manifest lists", path);

@@ -101,7 +101,11 @@ mend_hq_breach_record_manifest (PGconn *conn,
  * @out_device: (out): one row: id, team, name, enrolled, last seen, revoked (ISO, or empty)
  * @out_people: (out): one row per person: participant, case reference, display name now
  *   (or empty), restricted ("t"/"f"), first sent, last sent, name first sent, name last
- *   sent, name withdrawn, removed, events the device recorded about them, the last one's time
+ *   sent, name withdrawn, removed, events the device recorded about them, the last one's time,
+ *   how many of those events the device reports purged, its last reported purge
+ * @out_sessions: (out) (optional): one row per session the device recorded events of: session,
+ *   site name (or empty), planned start, first record, events recorded, events purged, last
+ *   purge, photos recorded, photos purged
  *
  * Returns: %FALSE with MEND_HQ_ERROR_NOT_FOUND when HQ has no such device.
  */
@@ -110,11 +114,13 @@ mend_hq_breach_query (PGconn *conn,
                       const char *device_id,
                       PGresult **out_device,
                       PGresult **out_people,
+                      PGresult **out_sessions,
                       GError **error)
 {
   const char *params[] = { device_id };
   g_autoptr (PGresult) device = NULL;
   g_autoptr (PGresult) people = NULL;
+  g_autoptr (PGresult) sessions = NULL;
 
   device = PQexecParams (conn,
                          "SELECT id, team, coalesce(name, ''), " ISO ("enrolled_at") ", " ISO (
@@ -127,122 +133,92 @@ mend_hq_breach_query (PGconn *conn,
       g_set_error (error, MEND_HQ_ERROR, MEND_HQ_ERROR_NOT_FOUND, "no device %s", device_id);
       return FALSE;
     }
+  /* The device's events with what it reported purging of them (migration 0007). The query is
+   * kept as written: the formatter would break its string pieces around each ISO(). */
+  /* clang-format off */
   people = PQexecParams (
       conn,
-      "WITH recorded AS (SELECT convert_from(canonical, 'UTF8')::jsonb ->> "
-      "'participant' AS id,"
-      "  count(*) AS n, max((convert_from(canonical, 'UTF8')::jsonb ->> "
-      "'occurred_at')::bigint)"
-      "  AS last_ms FROM events WHERE device = $1 GROUP BY 1)"
-      " SELECT coalesce(d.participant, r.id), coalesce(d.case_ref, p.case_ref, "
-      "''),"
+      "WITH recorded AS ("
+      "  SELECT convert_from(e.canonical, 'UTF8')::jsonb ->> 'participant' AS id,"
+      "   count(*) AS n,"
+      "   max((convert_from(e.canonical, 'UTF8')::jsonb ->> 'occurred_at')::bigint) AS last_ms,"
+      "   count(dp.seq) AS purged, max(dp.purged_at) AS last_purged"
+      "  FROM events e LEFT JOIN device_purges dp ON dp.device = e.device AND dp.seq = e.seq"
+      "  WHERE e.device = $1 GROUP BY 1)"
+      " SELECT coalesce(d.participant, r.id), coalesce(d.case_ref, p.case_ref, ''),"
       "  coalesce(p.display_name, ''), coalesce(p.restricted, false),"
-      "  " ISO ("d.first_sent_at") ", " ISO ("d.last_sent_at") ", " ISO (
-          "d."
-          "name_"
-          "first_"
-          "sent_"
-          "at") ", " ISO ("d.name_last_sent_at") ", " ISO ("d.name_withdrawn_at") ","
-                                                                                  "  " ISO (
-                                                                                      "d.removed_"
-                                                                                      "at") ","
-                                                                                            "  "
-                                                                                            "coales"
-                                                                                            "ce(r."
-                                                                                            "n, 0),"
-                                                                                            " "
-                                                                                            " " ISO (
-                                                                                                "('"
-                                                                                                "ep"
-                                                                                                "oc"
-                                                                                                "h'"
-                                                                                                "::"
-                                                                                                "ti"
-                                                                                                "me"
-                                                                                                "st"
-                                                                                                "am"
-                                                                                                "pt"
-                                                                                                "z "
-                                                                                                "+ "
-                                                                                                "r."
-                                                                                                "la"
-                                                                                                "st"
-                                                                                                "_m"
-                                                                                                "s "
-                                                                                                "* "
-                                                                                                "in"
-                                                                                                "te"
-                                                                                                "rv"
-                                                                                                "al"
-                                                                                                " '"
-                                                                                                "1 "
-                                                                                                "mi"
-                                                                                                "ll"
-                                                                                                "is"
-                                                                                                "ec"
-                                                                                                "on"
-                                                                                                "d'"
-                                                                                                ")") " FROM"
-                                                                                                     " ("
-                                                                                                     "SELEC"
-                                                                                                     "T * "
-                                                                                                     "FROM "
-                                                                                                     "devic"
-                                                                                                     "e_"
-                                                                                                     "discl"
-                                                                                                     "osure"
-                                                                                                     "s "
-                                                                                                     "WHERE"
-                                                                                                     " devi"
-                                                                                                     "ce = "
-                                                                                                     "$1) d"
-                                                                                                     " FULL"
-                                                                                                     " JOIN"
-                                                                                                     " reco"
-                                                                                                     "rded "
-                                                                                                     "r ON "
-                                                                                                     "r.id "
-                                                                                                     "= "
-                                                                                                     "d."
-                                                                                                     "parti"
-                                                                                                     "cipan"
-                                                                                                     "t"
-                                                                                                     " LEFT"
-                                                                                                     " JOIN"
-                                                                                                     " part"
-                                                                                                     "icipa"
-                                                                                                     "nts "
-                                                                                                     "p ON "
-                                                                                                     "p.id "
-                                                                                                     "= "
-                                                                                                     "coale"
-                                                                                                     "sce("
-                                                                                                     "d."
-                                                                                                     "parti"
-                                                                                                     "cipan"
-                                                                                                     "t, "
-                                                                                                     "r.id)"
-                                                                                                     " WHER"
-                                                                                                     "E "
-                                                                                                     "coale"
-                                                                                                     "sce("
-                                                                                                     "d."
-                                                                                                     "parti"
-                                                                                                     "cipan"
-                                                                                                     "t, "
-                                                                                                     "r.id)"
-                                                                                                     " IS "
-                                                                                                     "NOT "
-                                                                                                     "NULL"
-                                                                                                     " ORDE"
-                                                                                                     "R BY "
-                                                                                                     "2, 1",
+      "  " ISO ("d.first_sent_at") ", " ISO ("d.last_sent_at") ","
+      "  " ISO ("d.name_first_sent_at") ", " ISO ("d.name_last_sent_at") ","
+      "  " ISO ("d.name_withdrawn_at") ", " ISO ("d.removed_at") ","
+      "  coalesce(r.n, 0),"
+      "  " ISO ("('epoch'::timestamptz + r.last_ms * interval '1 millisecond')") ","
+      "  coalesce(r.purged, 0), " ISO ("r.last_purged")
+      " FROM (SELECT * FROM device_disclosures WHERE device = $1) d"
+      " FULL JOIN recorded r ON r.id = d.participant"
+      " LEFT JOIN participants p ON p.id = coalesce(d.participant, r.id)"
+      " WHERE coalesce(d.participant, r.id) IS NOT NULL ORDER BY 2, 1",
       1, NULL, params, NULL, NULL, 0);
+  /* clang-format on */
   if (!mend_hq_db_check (people, PGRES_TUPLES_OK, error))
     return FALSE;
+  if (out_sessions != NULL)
+    {
+      /* clang-format off */
+      sessions = PQexecParams (
+          conn,
+          "SELECT r.session, coalesce(st.name, ''), " ISO ("s.starts_at") ","
+          "  " ISO ("('epoch'::timestamptz + r.first_ms * interval '1 millisecond')") ","
+          "  r.n, r.purged, " ISO ("r.last_purged") ", r.photos, r.photos_purged"
+          " FROM (SELECT convert_from(e.canonical, 'UTF8')::jsonb ->> 'session' AS session,"
+          "   min((convert_from(e.canonical, 'UTF8')::jsonb ->> 'occurred_at')::bigint)"
+          "    AS first_ms,"
+          "   count(*) AS n, count(dp.seq) AS purged, max(dp.purged_at) AS last_purged,"
+          "   count(*) FILTER (WHERE e.kind = 'photo.taken') AS photos,"
+          "   count(dp.seq) FILTER (WHERE e.kind = 'photo.taken') AS photos_purged"
+          "  FROM events e LEFT JOIN device_purges dp ON dp.device = e.device AND dp.seq = e.seq"
+          "  WHERE e.device = $1 GROUP BY 1) r"
+          " LEFT JOIN sessions s ON s.id = r.session LEFT JOIN sites st ON st.id = s.site"
+          " WHERE r.session IS NOT NULL ORDER BY 4, 1",
+          1, NULL, params, NULL, NULL, 0);
+      /* clang-format on */
+      if (!mend_hq_db_check (sessions, PGRES_TUPLES_OK, error))
+        return FALSE;
+      *out_sessions = g_steal_pointer (&sessions);
+    }
   *out_device = g_steal_pointer (&device);
   *out_people = g_steal_pointer (&people);
   return TRUE;
+}
+
+/**
+ * mend_hq_breach_held:
+ * @recorded: the device's records about a person or session, as a decimal
+ * @purged: how many of them it reported purged
+ * @last_purged: its last reported purge (ISO), or empty
+ * @last_sync: the device's last sync (ISO), or empty
+ *
+ * The one sentence the command-line report and the dashboard both give for whether the device
+ * still holds the personal fields of those records.
+ *
+ * Returns: (transfer full): "purged from the device on DATE", "N of M records still held as of
+ *   the last sync on DATE", or "no records".
+ */
+char *
+mend_hq_breach_held (const char *recorded,
+                     const char *purged,
+                     const char *last_purged,
+                     const char *last_sync)
+{
+  gint64 n = g_ascii_strtoll (recorded, NULL, 10);
+  gint64 gone = g_ascii_strtoll (purged, NULL, 10);
+
+  if (n == 0)
+    return g_strdup ("no records");
+  if (gone >= n)
+    return g_strdup_printf ("purged from the device on %s", last_purged);
+  return g_strdup_printf ("%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
+                          " records still held as of the last sync on %s",
+                          n - gone, n, last_sync[0] != '\0' ? last_sync : "(never synced)");
 }
 
 /* `mend-hq admin device report DEVICE`: the same facts as the dashboard's page, as
@@ -252,30 +228,53 @@ mend_hq_admin_device_report (PGconn *conn, const char *device_id, GError **error
 {
   g_autoptr (PGresult) device = NULL;
   g_autoptr (PGresult) people = NULL;
+  g_autoptr (PGresult) sessions = NULL;
+  const char *last_sync;
 
-  if (!mend_hq_breach_query (conn, device_id, &device, &people, error))
+  if (!mend_hq_breach_query (conn, device_id, &device, &people, &sessions, error))
     return FALSE;
+  last_sync = PQgetvalue (device, 0, 4);
   g_print ("device\t%s\nteam\t%s\nname\t%s\nenrolled\t%s\nlast_sync\t%s\nrevoked\t%s\n",
            PQgetvalue (device, 0, 0), PQgetvalue (device, 0, 1), PQgetvalue (device, 0, 2),
-           PQgetvalue (device, 0, 3), PQgetvalue (device, 0, 4), PQgetvalue (device, 0, 5));
+           PQgetvalue (device, 0, 3), last_sync, PQgetvalue (device, 0, 5));
   g_print ("people\t%d\n", PQntuples (people));
   g_print ("participant\tcase_ref\tname_held\tfirst_sent\tlast_sent\tname_first_sent"
-           "\tname_last_sent\tname_withdrawn\tremoved\tevents_recorded\tlast_event\n");
+           "\tname_last_sent\tname_withdrawn\tremoved\tevents_recorded\tlast_event"
+           "\tevents_purged\tlast_purged\trecords\n");
   for (int i = 0; i < PQntuples (people); i++)
     {
       gboolean name_held = PQgetvalue (people, i, 6)[0] != '\0'
                            && PQgetvalue (people, i, 8)[0] == '\0'
                            && PQgetvalue (people, i, 9)[0] == '\0';
+      g_autofree char *held
+          = mend_hq_breach_held (PQgetvalue (people, i, 10), PQgetvalue (people, i, 12),
+                                 PQgetvalue (people, i, 13), last_sync);
 
-      g_print ("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", PQgetvalue (people, i, 0),
-               PQgetvalue (people, i, 1), name_held ? "yes" : "no", PQgetvalue (people, i, 4),
-               PQgetvalue (people, i, 5), PQgetvalue (people, i, 6), PQgetvalue (people, i, 7),
-               PQgetvalue (people, i, 8), PQgetvalue (people, i, 9), PQgetvalue (people, i, 10),
-               PQgetvalue (people, i, 11));
+      g_print ("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+               PQgetvalue (people, i, 0), PQgetvalue (people, i, 1), name_held ? "yes" : "no",
+               PQgetvalue (people, i, 4), PQgetvalue (people, i, 5), PQgetvalue (people, i, 6),
+               PQgetvalue (people, i, 7), PQgetvalue (people, i, 8), PQgetvalue (people, i, 9),
+               PQgetvalue (people, i, 10), PQgetvalue (people, i, 11), PQgetvalue (people, i, 12),
+               PQgetvalue (people, i, 13), held);
     }
-  g_print ("note\tHQ knows what it sent and when, and what the device sent back. The device does "
-           "not report its purges: what it removed after its retention days is not known here, "
-           "so every person above counts as possibly held until the device is recovered or "
-           "wiped.\n");
+  g_print ("sessions\t%d\n", PQntuples (sessions));
+  g_print ("session\tsite\tstarts\tfirst_record\tevents_recorded\tevents_purged\tlast_purged"
+           "\tphotos\tphotos_purged\trecords\n");
+  for (int i = 0; i < PQntuples (sessions); i++)
+    {
+      g_autofree char *held
+          = mend_hq_breach_held (PQgetvalue (sessions, i, 4), PQgetvalue (sessions, i, 5),
+                                 PQgetvalue (sessions, i, 6), last_sync);
+
+      g_print ("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", PQgetvalue (sessions, i, 0),
+               PQgetvalue (sessions, i, 1), PQgetvalue (sessions, i, 2),
+               PQgetvalue (sessions, i, 3), PQgetvalue (sessions, i, 4),
+               PQgetvalue (sessions, i, 5), PQgetvalue (sessions, i, 6),
+               PQgetvalue (sessions, i, 7), PQgetvalue (sessions, i, 8), held);
+    }
+  g_print ("note\tHQ knows what it sent and when, what the device sent back, and what the device "
+           "reported purging by its last sync (its notes, positions and photos; the tombstones "
+           "stay). A person's case reference, and any name sent, stay on the device until a "
+           "manifest removes them (the removed and name_withdrawn columns).\n");
   return TRUE;
 }

@@ -53,6 +53,53 @@ photos_waiting (const MendHqPage *page, GError **error)
   return waiting;
 }
 
+/* A long span as a coordinator reads it: "4 y 212 d", "3 d 4 h", "17 min". */
+static char *
+span_text (gint64 ms)
+{
+  gint64 minutes = ms / 60000, days = minutes / (24 * 60);
+
+  if (days >= 365)
+    return g_strdup_printf ("%" G_GINT64_FORMAT " y %" G_GINT64_FORMAT " d", days / 365,
+                            days % 365);
+  if (days >= 1)
+    return g_strdup_printf ("%" G_GINT64_FORMAT " d %" G_GINT64_FORMAT " h", days,
+                            minutes / 60 % 24);
+  if (minutes >= 60)
+    return g_strdup_printf ("%" G_GINT64_FORMAT " h %" G_GINT64_FORMAT " min", minutes / 60,
+                            minutes % 60);
+  return g_strdup_printf ("%" G_GINT64_FORMAT " min", minutes);
+}
+
+/* What the times of the device's recent records say about its clock, compared with when they
+ * reached HQ. A record dated after HQ received it can only come from a clock that is ahead; one
+ * dated more than a year before it arrived, from a clock that is behind (no device stays
+ * offline that long). A clock off by less is left to the satellite comparison. Empty when
+ * neither. */
+static char *
+receipt_text (PGresult *devices, int row)
+{
+  if (!PQgetisnull (devices, row, 10)
+      && mend_hq_result_ms (devices, row, 10) > MEND_CLOCK_SKEW_LIMIT_MS)
+    {
+      g_autofree char *span = span_text (mend_hq_result_ms (devices, row, 10));
+
+      return g_strdup_printf ("<br><span class=\"flag\">clock ahead: records dated up to %s "
+                              "after HQ received them</span>",
+                              span);
+    }
+  if (!PQgetisnull (devices, row, 11)
+      && mend_hq_result_ms (devices, row, 11) < -365 * 24 * 3600 * G_GINT64_CONSTANT (1000))
+    {
+      g_autofree char *span = span_text (-mend_hq_result_ms (devices, row, 11));
+
+      return g_strdup_printf ("<br><span class=\"flag\">clock behind: records dated up to %s "
+                              "before HQ received them</span>",
+                              span);
+    }
+  return g_strdup ("");
+}
+
 static char *
 skew_text (PGresult *devices, int row)
 {
@@ -81,12 +128,19 @@ mend_hq_handle_devices (MendHqPage *page)
                     " (extract(epoch FROM d.last_seen) * 1000)::bigint, d.head_seq,"
                     " (SELECT count(*) FROM events e WHERE e.device = d.id"
                     "  AND e.status = 'invalid'),"
-                    " lf.skew, lf.found"
+                    " lf.skew, lf.found, ck.ahead, ck.behind"
                     " FROM devices d JOIN teams t ON t.id = d.team"
                     " LEFT JOIN LATERAL (SELECT f ->> 'skew_ms' AS skew, true AS found"
                     "  FROM (SELECT e.seq, convert_from (e.canonical, 'UTF8')::jsonb -> 'fix' AS f"
                     "   FROM events e WHERE e.device = d.id) x"
                     "  WHERE f ->> 'state' IN ('fix', 'stale') ORDER BY x.seq DESC LIMIT 1) lf"
+                    " ON true"
+                    /* The device's clock against HQ's: each recent record's time against when
+                     * it arrived. */
+                    " LEFT JOIN LATERAL (SELECT max (g.gap) AS ahead, min (g.gap) AS behind"
+                    "  FROM (SELECT (convert_from (e.canonical, 'UTF8')::jsonb ->> 'recorded_at')"
+                    "   ::bigint - (extract(epoch FROM e.received_at) * 1000)::bigint AS gap"
+                    "   FROM events e WHERE e.device = d.id ORDER BY e.seq DESC LIMIT 500) g) ck"
                     " ON true ORDER BY t.name, d.name NULLS LAST, d.id");
   if (!mend_hq_db_check (devices, PGRES_TUPLES_OK, &error)
       || (waiting = photos_waiting (page, &error)) == NULL)
@@ -114,14 +168,16 @@ mend_hq_handle_devices (MendHqPage *page)
                                   ? g_strdup ("never")
                                   : mend_hq_format_time (mend_hq_result_ms (devices, i, 5));
       g_autofree char *skew = skew_text (devices, i);
+      g_autofree char *receipt = receipt_text (devices, i);
       guint photos = GPOINTER_TO_UINT (g_hash_table_lookup (waiting, id));
 
       mend_hq_html (html,
                     "<tr><td>%s<br><span class=\"muted\">%s</span></td><td>%s</td><td>%s</td>"
                     "<td>%s</td><td class=\"number\">%s</td><td class=\"number\">%s</td>"
-                    "<td class=\"number\">%d</td><td>%s</td><td>",
+                    "<td class=\"number\">%d</td><td>%s%r</td><td>",
                     PQgetvalue (devices, i, 1), id, PQgetvalue (devices, i, 2), enrolled, last,
-                    PQgetvalue (devices, i, 6), PQgetvalue (devices, i, 7), (int)photos, skew);
+                    PQgetvalue (devices, i, 6), PQgetvalue (devices, i, 7), (int)photos, skew,
+                    receipt);
       if (!PQgetisnull (devices, i, 4))
         {
           g_autofree char *revoked = mend_hq_format_time (mend_hq_result_ms (devices, i, 4));

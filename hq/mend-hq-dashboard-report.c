@@ -24,7 +24,9 @@ mend_hq_handle_device_report (MendHqPage *page)
   g_autoptr (GError) error = NULL;
   g_autoptr (PGresult) device = NULL;
   g_autoptr (PGresult) people = NULL;
+  g_autoptr (PGresult) sessions = NULL;
   g_autofree char *title = NULL;
+  const char *last_sync;
   int names = 0;
   GString *html;
 
@@ -34,7 +36,7 @@ mend_hq_handle_device_report (MendHqPage *page)
                                  "Pick a device from the list of devices.");
       return;
     }
-  if (!mend_hq_breach_query (page->conn, id, &device, &people, &error))
+  if (!mend_hq_breach_query (page->conn, id, &device, &people, &sessions, &error))
     {
       if (g_error_matches (error, MEND_HQ_ERROR, MEND_HQ_ERROR_NOT_FOUND))
         {
@@ -50,6 +52,7 @@ mend_hq_handle_device_report (MendHqPage *page)
     }
   for (int i = 0; i < PQntuples (people); i++)
     names += PQgetvalue (people, i, 6)[0] != '\0';
+  last_sync = PQgetvalue (device, 0, 4);
 
   title = g_strdup_printf ("Breach report: %s", PQgetvalue (device, 0, 0));
   html = mend_hq_html_begin (page, title);
@@ -86,15 +89,19 @@ mend_hq_handle_device_report (MendHqPage *page)
       mend_hq_html (html, "<table class=\"report\">\n<thead><tr><th>Case reference</th>"
                           "<th>Name (now at HQ)</th><th>First sent</th><th>Last sent</th>"
                           "<th>Name sent</th><th>Name withdrawn</th><th>Removed</th>"
-                          "<th>Records</th><th>Last record</th></tr></thead>\n<tbody>\n");
+                          "<th>Records</th><th>Last record</th><th>On the device</th></tr>"
+                          "</thead>\n<tbody>\n");
       for (int i = 0; i < PQntuples (people); i++)
         {
           gboolean restricted = strcmp (PQgetvalue (people, i, 3), "t") == 0;
+          g_autofree char *held
+              = mend_hq_breach_held (PQgetvalue (people, i, 10), PQgetvalue (people, i, 12),
+                                     PQgetvalue (people, i, 13), last_sync);
 
           mend_hq_html (html,
                         "<tr><td>%s<br><span class=\"muted\">%s</span></td><td>%s</td><td>%s</td>"
                         "<td>%s</td><td>%s%r%s</td><td>%s</td><td>%s</td>"
-                        "<td class=\"number\">%s</td><td>%s</td></tr>\n",
+                        "<td class=\"number\">%s</td><td>%s</td><td>%s</td></tr>\n",
                         or_dash (PQgetvalue (people, i, 1)), PQgetvalue (people, i, 0),
                         restricted ? "restricted" : or_dash (PQgetvalue (people, i, 2)),
                         or_dash (PQgetvalue (people, i, 4)), or_dash (PQgetvalue (people, i, 5)),
@@ -102,14 +109,42 @@ mend_hq_handle_device_report (MendHqPage *page)
                         PQgetvalue (people, i, 6)[0] != '\0' ? " to " : "",
                         PQgetvalue (people, i, 7), or_dash (PQgetvalue (people, i, 8)),
                         or_dash (PQgetvalue (people, i, 9)), PQgetvalue (people, i, 10),
-                        or_dash (PQgetvalue (people, i, 11)));
+                        or_dash (PQgetvalue (people, i, 11)), held);
         }
       mend_hq_html (html, "</tbody>\n</table>\n");
     }
   mend_hq_html (html,
-                "<h2>What HQ cannot know</h2>\n<p>The device does not report its purges: what it "
-                "removed after its retention days is not known here, so everyone above counts as "
-                "possibly held. Notes it recorded are sealed to HQ's key and cannot be read from "
-                "the device. Whether its storage was encrypted is not reported either.</p>\n");
+                "<h2>Sessions it recorded</h2>\n<p>%d sessions. After its retention days the "
+                "device purges the notes, positions and photos of records HQ holds, and reports "
+                "each purge at its next sync.</p>\n",
+                PQntuples (sessions));
+  if (PQntuples (sessions) > 0)
+    {
+      mend_hq_html (html, "<table class=\"report\">\n<thead><tr><th>Session</th><th>Planned "
+                          "start</th><th>First record</th><th>Records</th><th>Photos</th>"
+                          "<th>On the device</th></tr></thead>\n<tbody>\n");
+      for (int i = 0; i < PQntuples (sessions); i++)
+        {
+          g_autofree char *held
+              = mend_hq_breach_held (PQgetvalue (sessions, i, 4), PQgetvalue (sessions, i, 5),
+                                     PQgetvalue (sessions, i, 6), last_sync);
+
+          mend_hq_html (html,
+                        "<tr><td>%s<br><span class=\"muted\">%s</span></td><td>%s</td>"
+                        "<td>%s</td><td class=\"number\">%s</td><td class=\"number\">%s</td>"
+                        "<td>%s</td></tr>\n",
+                        or_dash (PQgetvalue (sessions, i, 1)), PQgetvalue (sessions, i, 0),
+                        or_dash (PQgetvalue (sessions, i, 2)),
+                        or_dash (PQgetvalue (sessions, i, 3)), PQgetvalue (sessions, i, 4),
+                        PQgetvalue (sessions, i, 7), held);
+        }
+      mend_hq_html (html, "</tbody>\n</table>\n");
+    }
+  mend_hq_html (html,
+                "<h2>What HQ cannot know</h2>\n<p>Purges are known only as far as the device "
+                "reported them by its last sync: one made since is not known here. A person's "
+                "case reference, and any name sent, stay on the device until a manifest removes "
+                "them. Notes and referrer details it recorded are sealed to HQ's key and cannot be "
+                "read from the device. Whether its storage was encrypted is not reported.</p>\n");
   mend_hq_html_finish (page, html, MHD_HTTP_OK);
 }

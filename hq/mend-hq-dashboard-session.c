@@ -251,6 +251,54 @@ notes_table (GString *html, const MendHqPage *page, MendHqLedger *ledger, PGresu
   mend_hq_html (html, "</tbody>\n</table>\n");
 }
 
+/* Check-outs that asked HQ to tell the referrer, with what the supervisor said the referrer
+ * must know: opened here for logged-in staff only, like the notes (sync/PROTOCOL.md section
+ * 5). A check-out from a device that sent no details still appears, so no alert is missed. */
+static void
+alerts_table (GString *html, const MendHqPage *page, MendHqLedger *ledger, PGresult *alerts)
+{
+  g_autoptr (GHashTable) ring = NULL;
+  g_autoptr (GError) ring_error = NULL;
+
+  mend_hq_html (html, "<h2>Referrer alerts</h2>\n");
+  if (PQntuples (alerts) == 0)
+    {
+      mend_hq_html (html, "<p class=\"muted\">No one is to be reported to their referrer.</p>\n");
+      return;
+    }
+  ring = mend_hq_keys_load (page->conn, &ring_error);
+  mend_hq_html (html, "<table class=\"alerts\">\n<thead><tr><th>Time (UTC)</th><th>Person</th>"
+                      "<th>What the referrer must know</th></tr></thead>\n<tbody>\n");
+  for (int i = 0; i < PQntuples (alerts); i++)
+    {
+      g_autofree char *time = mend_hq_format_time (mend_hq_result_ms (alerts, i, 1));
+      g_autofree char *opened = NULL;
+      g_autoptr (GError) error = NULL;
+
+      if (!PQgetisnull (alerts, i, 3))
+        {
+          if (ring == NULL)
+            error = g_error_copy (ring_error);
+          else
+            opened = mend_hq_keys_open (ring, PQgetvalue (alerts, i, 4), PQgetvalue (alerts, i, 3),
+                                        &error);
+        }
+      else if (!PQgetisnull (alerts, i, 2))
+        opened = g_strdup (PQgetvalue (alerts, i, 2));
+      mend_hq_html (html, "<tr><td>%s</td>", time);
+      person_cell (html, ledger, PQgetisnull (alerts, i, 0) ? NULL : PQgetvalue (alerts, i, 0));
+      if (opened != NULL)
+        mend_hq_html (html, "<td class=\"note\">%s</td></tr>\n", opened);
+      else if (error != NULL)
+        mend_hq_html (html,
+                      "<td class=\"muted\">Sealed details that cannot be opened: %s</td></tr>\n",
+                      error->message);
+      else
+        mend_hq_html (html, "<td class=\"muted\">No details were given.</td></tr>\n");
+    }
+  mend_hq_html (html, "</tbody>\n</table>\n");
+}
+
 void
 mend_hq_handle_session (MendHqPage *page)
 {
@@ -261,6 +309,7 @@ mend_hq_handle_session (MendHqPage *page)
   g_autoptr (PGresult) tallies = NULL;
   g_autoptr (PGresult) photos = NULL;
   g_autoptr (PGresult) notes = NULL;
+  g_autoptr (PGresult) alerts = NULL;
   g_autoptr (MendHqLedger) ledger = NULL;
   g_autofree char *title = NULL;
   g_autofree char *starts = NULL;
@@ -328,6 +377,16 @@ mend_hq_handle_session (MendHqPage *page)
                    " ORDER BY (c ->> 'occurred_at')::bigint, device, seq",
                    id, &error);
   if (notes != NULL)
+    alerts = query (page->conn,
+                    "SELECT c ->> 'participant', (c ->> 'occurred_at')::bigint,"
+                    " payload ->> 'alert_details', payload ->> 'alert_details_sealed',"
+                    " payload ->> 'alert_details_key'"
+                    " FROM " MEND_HQ_LIVE_EVENTS " live WHERE c ->> 'session' = $1"
+                    " AND kind = 'attendance.checked_out'"
+                    " AND coalesce ((payload ->> 'alert_referrer')::boolean, false)"
+                    " ORDER BY (c ->> 'occurred_at')::bigint, device, seq",
+                    id, &error);
+  if (alerts != NULL)
     ledger = mend_hq_ledger_load (page->conn, &error);
   if (ledger == NULL)
     {
@@ -350,6 +409,7 @@ mend_hq_handle_session (MendHqPage *page)
   photo_pairs (html, page, photos);
   tally_table (html, tallies);
   notes_table (html, page, ledger, notes);
+  alerts_table (html, page, ledger, alerts);
   position_table (html, ledger, events);
   mend_hq_html_finish (page, html, MHD_HTTP_OK);
 }

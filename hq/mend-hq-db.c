@@ -19,6 +19,7 @@ static const char *const migrations[] = {
   "/org/mendapp/hq/migrations/0003-blobs.sql",   "/org/mendapp/hq/migrations/0004-staff.sql",
   "/org/mendapp/hq/migrations/0005-keys.sql",   /* key ids and rotation, device disclosures */
   "/org/mendapp/hq/migrations/0006-credit.sql", /* the transaction that stored each event */
+  "/org/mendapp/hq/migrations/0007-purges.sql", /* what devices report they have purged */
 };
 
 /* Connections HQ opens never leave a statement running forever. */
@@ -41,13 +42,63 @@ mend_hq_db_connect (const char *conninfo, GError **error)
   return g_steal_pointer (&conn);
 }
 
+/**
+ * mend_hq_db_error_text:
+ *
+ * What went wrong in @result, in words that may be logged: PostgreSQL's primary message, its
+ * error code, and the table, column and constraint it names. Its full message is not, because
+ * the detail quotes the data of the row it refused ("Key (case_ref)=(…) already exists",
+ * "Failing row contains (…)"), and HQ's errors reach its log, admin's standard error and the
+ * devices; a data exception's primary message quotes the input too, and is cut before it.
+ *
+ * Returns: (transfer full): the text
+ */
+char *
+mend_hq_db_error_text (const PGresult *result)
+{
+  const int fields[] = { PG_DIAG_TABLE_NAME, PG_DIAG_COLUMN_NAME, PG_DIAG_CONSTRAINT_NAME };
+  const char *const labels[] = { "table", "column", "constraint" };
+  const char *primary, *state, *quote;
+  GString *text;
+
+  if (result == NULL)
+    return g_strdup ("out of memory");
+  primary = PQresultErrorField (result, PG_DIAG_MESSAGE_PRIMARY);
+  state = PQresultErrorField (result, PG_DIAG_SQLSTATE);
+  /* No primary message: libpq's own failure (a lost connection), which quotes no data. */
+  if (primary == NULL)
+    return g_strchomp (g_strdup (PQresultErrorMessage (result)));
+  text = g_string_new (primary);
+  if (state != NULL && g_str_has_prefix (state, "22") && (quote = strchr (primary, '"')) != NULL)
+    {
+      gsize end = (gsize)(quote - primary);
+
+      /* "invalid input syntax for type uuid: \"…\"" keeps its words before the colon. */
+      while (end > 0 && (primary[end - 1] == ' ' || primary[end - 1] == ':'))
+        end--;
+      g_string_truncate (text, end);
+    }
+  g_string_append_printf (text, " (SQLSTATE %s", state != NULL ? state : "unknown");
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      const char *value = PQresultErrorField (result, fields[i]);
+
+      if (value != NULL)
+        g_string_append_printf (text, ", %s %s", labels[i], value);
+    }
+  g_string_append_c (text, ')');
+  return g_string_free (text, FALSE);
+}
+
 gboolean
 mend_hq_db_check (PGresult *result, ExecStatusType expected, GError **error)
 {
+  g_autofree char *text = NULL;
+
   if (PQresultStatus (result) == expected)
     return TRUE;
-  g_set_error (error, MEND_HQ_ERROR, MEND_HQ_ERROR_DATABASE, "%s",
-               result != NULL ? g_strchomp (PQresultErrorMessage (result)) : "out of memory");
+  text = mend_hq_db_error_text (result);
+  g_set_error (error, MEND_HQ_ERROR, MEND_HQ_ERROR_DATABASE, "%s", text);
   return FALSE;
 }
 

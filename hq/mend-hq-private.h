@@ -32,6 +32,7 @@ int mend_hq_db_schema_version (PGconn *conn, GError **error);
 int mend_hq_db_latest_version (void);
 gboolean mend_hq_db_exec (PGconn *conn, const char *sql, GError **error);
 gboolean mend_hq_db_check (PGresult *result, ExecStatusType expected, GError **error);
+char *mend_hq_db_error_text (const PGresult *result);
 /* One statement of mend_hq_db_pipeline(); the arrays as PQexecParams() takes them. */
 typedef struct
 {
@@ -147,6 +148,13 @@ void mend_hq_handle_events (PGconn *conn,
                             const MendHqRequest *request,
                             MendHqAnswer *answer);
 
+/* mend-hq-purges.c: what a device reports it has purged (sync/PROTOCOL.md section 14). */
+void mend_hq_handle_purges (PGconn *conn,
+                            const MendHqDevice *device,
+                            const MendHqRequest *request,
+                            gboolean is_post,
+                            MendHqAnswer *answer);
+
 /* mend-hq-dashboard*.c: the staff dashboard, every path outside /api/ (DESIGN.md section 7). */
 gboolean mend_hq_dashboard_owns (const char *path);
 void mend_hq_dashboard_handle (PGconn *conn,
@@ -175,7 +183,12 @@ gboolean mend_hq_breach_query (PGconn *conn,
                                const char *device_id,
                                PGresult **out_device,
                                PGresult **out_people,
+                               PGresult **out_sessions,
                                GError **error);
+char *mend_hq_breach_held (const char *recorded,
+                           const char *purged,
+                           const char *last_purged,
+                           const char *last_sync);
 gboolean mend_hq_admin_device_report (PGconn *conn, const char *device_id, GError **error);
 /* mend-hq-admin-keys.c: `admin keys list|rotate`. */
 gboolean mend_hq_admin_keys (PGconn *conn, const char *command, GError **error);

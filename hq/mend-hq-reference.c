@@ -344,16 +344,16 @@ static gboolean
 refuse_database (GError **error, const Spec *spec, guint index, PGresult *result)
 {
   const char *state = PQresultErrorField (result, PG_DIAG_SQLSTATE);
-  const char *detail = PQresultErrorField (result, PG_DIAG_MESSAGE_DETAIL);
-  const char *primary = PQresultErrorField (result, PG_DIAG_MESSAGE_PRIMARY);
 
   if (state != NULL && g_str_equal (state, "23503"))
     return refuse (error, spec, index, "",
                    "names a site, supervisor, session or person that is not of this team");
+  /* Without PostgreSQL's detail, which quotes the row: the constraint and column say enough. */
   if (state != NULL && g_str_has_prefix (state, "23"))
     {
-      g_autofree char *what = g_strdup_printf ("was refused: %s%s%s", primary ? primary : "",
-                                               detail ? ": " : "", detail ? detail : "");
+      g_autofree char *text = mend_hq_db_error_text (result);
+      g_autofree char *what = g_strdup_printf ("was refused: %s", text);
+
       return refuse (error, spec, index, "", what);
     }
   return mend_hq_db_check (result, PGRES_TUPLES_OK, error);

@@ -209,6 +209,8 @@ dispatch (MendHqServer *server,
     allow = is_post ? NULL : "POST";
   else if (strcmp (request->path, "/api/v1/manifest") == 0)
     allow = is_get ? NULL : "GET, HEAD";
+  else if (strcmp (request->path, "/api/v1/purges") == 0)
+    allow = is_get || is_post ? NULL : "GET, HEAD, POST";
   else if (mend_hq_dashboard_owns (request->path))
     allow = NULL; /* the dashboard answers its own methods, with HTML */
   else
@@ -280,6 +282,13 @@ dispatch (MendHqServer *server,
       mend_hq_device_clear (&device);
       return;
     }
+  if (strcmp (request->path, "/api/v1/purges") == 0 && is_get)
+    {
+      if (mend_hq_authenticate (conn, connection, request, &device, answer))
+        mend_hq_handle_purges (conn, &device, request, FALSE, answer);
+      mend_hq_device_clear (&device);
+      return;
+    }
   if (!is_json (connection))
     {
       mend_hq_answer_error (answer, request, "unsupported_media_type",
@@ -293,7 +302,10 @@ dispatch (MendHqServer *server,
     }
   if (!mend_hq_authenticate (conn, connection, request, &device, answer))
     return;
-  mend_hq_handle_events (conn, &device, request, answer);
+  if (strcmp (request->path, "/api/v1/purges") == 0)
+    mend_hq_handle_purges (conn, &device, request, TRUE, answer);
+  else
+    mend_hq_handle_events (conn, &device, request, answer);
   mend_hq_device_clear (&device);
 }
 

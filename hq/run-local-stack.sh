@@ -68,7 +68,7 @@ trap 'echo "run-local-stack: failed; see the logs above" >&2; sh "$dir/stop" >/d
 
 "${as_pg[@]}" "$pg_bindir/initdb" -D "$dir/pg" -A trust -U mend --no-sync >"$dir/initdb.log" 2>&1
 "${as_pg[@]}" "$pg_bindir/pg_ctl" -D "$dir/pg" -w -l "$dir/pg.log" \
-  -o "-k $dir -p 5432 -c listen_addresses=''" start >/dev/null
+  -o "-k $dir -p 5432 -c listen_addresses='' -c log_error_verbosity=terse" start >/dev/null
 "$pg_bindir/createdb" -h "$dir" -p 5432 -U mend mend
 
 "$hq" admin --database "$conninfo" init

@@ -474,7 +474,7 @@ photo_next (GTask *task)
     }
   if (pass->photo_index >= pass->photos->len)
     {
-      mend_sync_pass_pull (task);
+      mend_sync_pass_purges (task);
       return;
     }
   photo = current_photo (pass);
@@ -517,7 +517,8 @@ photo_next (GTask *task)
 /**
  * mend_sync_pass_photos:
  *
- * Sends every photo whose event HQ holds, one after the other, then pulls the manifest.
+ * Sends every photo whose event HQ holds, one after the other, then reports purges (and then
+ * pulls the manifest).
  */
 void
 mend_sync_pass_photos (GTask *task)
@@ -527,7 +528,7 @@ mend_sync_pass_photos (GTask *task)
 
   if (!pass->engine->send_photos)
     {
-      mend_sync_pass_pull (task);
+      mend_sync_pass_purges (task);
       return;
     }
   pass->photos = mend_store_sync_photos_waiting (pass->engine->store, &error);

@@ -40,6 +40,10 @@ typedef struct
   gsize chunk_size;
   guint offset_mismatches; /* 409s in a row for the current photo */
   gboolean restarted;      /* the current photo was sent again from 0 after a 422 */
+
+  /* Purge reports (mend-sync-engine-purges.c). */
+  GArray *purge_ranges; /* (element-type MendPurgeRange) */
+  guint purge_index;    /* the first run not yet sent in this pass */
 } MendSyncPass;
 
 /* A write to the store, run on a thread of its own so that its fsync never holds up the
@@ -62,8 +66,13 @@ void mend_sync_pass_token_refused (GTask *task, const char *what);
 void mend_sync_pass_pull (GTask *task);
 void mend_sync_pass_progress (MendSyncPass *pass);
 char *mend_sync_refusal_text (const MendHttpResponse *response);
+gboolean
+mend_sync_pass_common_refusal (GTask *task, const MendHttpResponse *response, const char *what);
 
 /* mend-sync-engine-photos.c */
 void mend_sync_pass_photos (GTask *task);
+
+/* mend-sync-engine-purges.c */
+void mend_sync_pass_purges (GTask *task);
 
 G_END_DECLS

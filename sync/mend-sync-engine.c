@@ -71,6 +71,7 @@ pass_free (MendSyncPass *pass)
   g_clear_pointer (&pass->batch, g_ptr_array_unref);
   g_clear_pointer (&pass->photos, g_ptr_array_unref);
   g_clear_object (&pass->stream);
+  g_clear_pointer (&pass->purge_ranges, g_array_unref);
   g_free (pass);
 }
 
@@ -285,8 +286,8 @@ mend_sync_pass_token_refused (GTask *task, const char *what)
 
 /* The answers every endpoint shares: the token refused, HQ busy or down, anything that is not
  * HQ. Returns TRUE when it ended the pass. */
-static gboolean
-common_refusal (GTask *task, const MendHttpResponse *response, const char *what)
+gboolean
+mend_sync_pass_common_refusal (GTask *task, const MendHttpResponse *response, const char *what)
 {
   MendSyncPass *pass = g_task_get_task_data (task);
   g_autofree char *text = NULL;
@@ -355,7 +356,7 @@ pull_done (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   mend_sync_pass_note_response (pass, response);
-  if (common_refusal (task, response, "pulling the manifest"))
+  if (mend_sync_pass_common_refusal (task, response, "pulling the manifest"))
     return;
   if (response->status != 200)
     {
@@ -583,7 +584,7 @@ push_done (GObject *source, GAsyncResult *result, gpointer user_data)
       return;
     }
   mend_sync_pass_note_response (pass, response);
-  if (common_refusal (task, response, "sending events"))
+  if (mend_sync_pass_common_refusal (task, response, "sending events"))
     return;
   if (response->status == 413 && pass->batch->len > 1)
     {
@@ -671,9 +672,9 @@ push_next (GTask *task)
  * mend_sync_engine_run_async:
  *
  * One pass: every pending event in seq order, then every photo whose event HQ holds, then the
- * manifest. It stops at the first answer that is not HQ's or says to wait; the report says
- * where things stand. Errors are only the device's own (no enrolment, a token file others can
- * read, the store) and cancellation.
+ * purges HQ has not heard of (sync/PROTOCOL.md section 14), then the manifest. It stops at the
+ * first answer that is not HQ's or says to wait; the report says where things stand. Errors are
+ * only the device's own (no enrolment, a token file others can read, the store) and cancellation.
  */
 void
 mend_sync_engine_run_async (MendSyncEngine *self,

@@ -40,7 +40,8 @@ typedef struct
   gint64 photos_uploaded;     /* in this pass */
   guint64 bytes_sent;         /* request bodies sent, whole or cut (headers not counted) */
   gboolean manifest_applied;
-  char *stopped; /* nullable: why the pass stopped before the end */
+  gint64 purge_runs_sent; /* runs of purged records reported to HQ in this pass */
+  char *stopped;          /* nullable: why the pass stopped before the end */
   guint retry_after_s;
   gboolean has_clock_skew;
   gint64 clock_skew_ms; /* device clock minus HQ's Date at the last exchange */

@@ -84,6 +84,48 @@ check_notes (JsonObject *payload, const char **out_plain, GError **error)
   return TRUE;
 }
 
+/* A referrer alert's details take the notes' forms (mend-seal.h): absent or null when there are
+ * none, plain "alert_details" only from a device that held no key of HQ's, or sealed
+ * ("alert_details_sealed" and "alert_details_key", and then no "alert_details"). The plaintext
+ * limit is the rule's, checked there; the ciphertext may be no longer than the longest details
+ * sealed. */
+#define ALERT_MAX_SEALED_BASE64 (((MEND_ALERT_DETAILS_MAX_CHARS * 4 + 48) + 2) / 3 * 4)
+
+static gboolean
+check_alert_details (JsonObject *payload, const char **out_plain, GError **error)
+{
+  g_autofree char *sealed = NULL;
+  g_autofree char *key_id = NULL;
+  g_autoptr (GError) seal_error = NULL;
+
+  *out_plain = NULL;
+  if (!json_object_has_member (payload, MEND_SEAL_ALERT_MEMBER))
+    {
+      if (json_object_has_member (payload, MEND_SEAL_ALERT_KEY_MEMBER))
+        return fail (error, "payload.%s needs payload.%s", MEND_SEAL_ALERT_KEY_MEMBER,
+                     MEND_SEAL_ALERT_MEMBER);
+      if (!json_object_has_member (payload, MEND_SEAL_ALERT_PLAIN_MEMBER))
+        return TRUE;
+      return get_text (payload, MEND_SEAL_ALERT_PLAIN_MEMBER, TRUE, MEND_ALERT_DETAILS_MAX_CHARS,
+                       out_plain, error);
+    }
+  if (json_object_has_member (payload, MEND_SEAL_ALERT_PLAIN_MEMBER))
+    return fail (error, "payload.%s must be absent when the details are sealed",
+                 MEND_SEAL_ALERT_PLAIN_MEMBER);
+  if (!mend_wire_get_string (payload, "payload", MEND_SEAL_ALERT_MEMBER, FALSE,
+                             ALERT_MAX_SEALED_BASE64, &sealed, error)
+      || !mend_wire_get_string (payload, "payload", MEND_SEAL_ALERT_KEY_MEMBER, FALSE, 16, &key_id,
+                                error))
+    return FALSE;
+  if (!mend_seal_check_ciphertext (sealed, &seal_error))
+    return fail (error, "payload.%s: %s", MEND_SEAL_ALERT_MEMBER, seal_error->message);
+  if (strlen (key_id) != 16 || strspn (key_id, "0123456789abcdef") != 16)
+    return fail (error, "payload.%s must be 16 lowercase hex digits", MEND_SEAL_ALERT_KEY_MEMBER);
+  /* Sealed details are details, even though their text cannot be read here. */
+  *out_plain = "";
+  return TRUE;
+}
+
 static gboolean
 rule_refused (GError **error, GError *rule_error)
 {
@@ -133,8 +175,10 @@ check_checked_out (JsonObject *payload, GError **error)
   g_autofree char *quality = NULL;
   g_autofree char *behaviour = NULL;
   const char *notes = NULL;
+  const char *details = NULL;
   gint64 arrived = 0, finished = 0, penalty = 0;
   gboolean flag;
+  gboolean alert = FALSE;
 
   if (!mend_wire_get_string (payload, "payload", "outcome", FALSE, MEND_WIRE_MAX_ID_BYTES, &outcome,
                              error)
@@ -145,7 +189,8 @@ check_checked_out (JsonObject *payload, GError **error)
       || !mend_wire_get_string (payload, "payload", "behaviour", FALSE, 32, &behaviour, error)
       || !check_notes (payload, &notes, error)
       || !mend_wire_get_bool (payload, "payload", "sensitive", FALSE, &flag, error)
-      || !mend_wire_get_bool (payload, "payload", "alert_referrer", FALSE, &flag, error))
+      || !mend_wire_get_bool (payload, "payload", "alert_referrer", FALSE, &alert, error)
+      || !check_alert_details (payload, &details, error))
     return FALSE;
   if (penalty < G_MININT || penalty > G_MAXINT)
     return fail (error, "payload.penalty_minutes is out of range");
@@ -155,7 +200,7 @@ check_checked_out (JsonObject *payload, GError **error)
   {
     const MendAttendanceFacts facts = { TRUE, MEND_SESSION_RUNNING, MEND_ATTENDANCE_ON_SITE, TRUE };
     const MendCheckOutFacts check_out
-        = { TRUE, arrived, finished, (int)penalty, quality, behaviour, notes };
+        = { TRUE, arrived, finished, (int)penalty, quality, behaviour, notes, alert, details };
     GError *rule_error = NULL;
 
     if (!mend_rules_check_out (&facts, &check_out, &rule_error))

@@ -8,6 +8,7 @@
 
 #include "mend-canonical.h"
 #include "mend-rows.h"
+#include "mend-store-retention.h"
 
 G_BEGIN_DECLS
 
@@ -183,6 +184,25 @@ GBytes *mend_wire_encode_enrolment (const MendWireEnrolment *enrolment);
 MendWireEnrolment *mend_wire_decode_enrolment (const char *body, gsize length, GError **error);
 void mend_wire_enrolment_free (MendWireEnrolment *enrolment);
 
+/* Purge reports: GET and POST /api/v1/purges (section 14). */
+#define MEND_WIRE_MAX_PURGE_RANGES 1000
+
+typedef struct
+{
+  char *device_id;
+  GArray *ranges; /* (element-type MendPurgeRange) in seq order, none overlapping */
+} MendWirePurges;
+
+GBytes *mend_wire_encode_purges (const char *device_id, GArray *ranges, guint first, guint n);
+MendWirePurges *mend_wire_decode_purges (const char *body, gsize length, GError **error);
+void mend_wire_purges_free (MendWirePurges *purges);
+GBytes *mend_wire_encode_purge_state (gint64 events_purged, gint64 last_purged_at_ms);
+gboolean mend_wire_decode_purge_state (const char *body,
+                                       gsize length,
+                                       gint64 *out_events_purged,
+                                       gint64 *out_last_purged_at_ms,
+                                       GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MendWireEvent, mend_wire_event_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MendWireBatch, mend_wire_batch_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MendWireResults, mend_wire_results_free)
@@ -190,5 +210,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (MendWireRefusal, mend_wire_refusal_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MendWireManifest, mend_wire_manifest_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MendWireEnrolRequest, mend_wire_enrol_request_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MendWireEnrolment, mend_wire_enrolment_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MendWirePurges, mend_wire_purges_free)
 
 G_END_DECLS

@@ -35,7 +35,8 @@ struct _MendCuttingProxy
   guint connections;
   guint64 bytes_up;
   guint64 bytes_down;
-  GPtrArray *threads;
+  GPtrArray *threads;  /* relays still running */
+  GPtrArray *finished; /* relays that have ended, to be joined */
   gboolean stopping;
 };
 
@@ -161,7 +162,28 @@ done:
       close (relay->server);
     }
   g_free (relay);
+  /* A long run makes tens of thousands of connections: an ended relay hands itself to the
+   * acceptor to be joined, so its stack is freed rather than kept until the proxy is. The
+   * acceptor adds a relay to @threads under the lock it created it under, so it is there. */
+  g_mutex_lock (&proxy->lock);
+  g_ptr_array_remove_fast (proxy->threads, g_thread_self ());
+  g_ptr_array_add (proxy->finished, g_thread_self ());
+  g_mutex_unlock (&proxy->lock);
   return NULL;
+}
+
+/* Joins the relays that have ended. */
+static void
+join_finished (MendCuttingProxy *proxy)
+{
+  g_autoptr (GPtrArray) ended = NULL;
+
+  g_mutex_lock (&proxy->lock);
+  ended = g_steal_pointer (&proxy->finished);
+  proxy->finished = g_ptr_array_new ();
+  g_mutex_unlock (&proxy->lock);
+  for (guint i = 0; i < ended->len; i++)
+    g_thread_join (g_ptr_array_index (ended, i));
 }
 
 static gpointer
@@ -186,6 +208,7 @@ accept_thread (gpointer data)
         }
       if (fds[1].revents != 0)
         break;
+      join_finished (proxy);
       client = accept (proxy->listen_fd, NULL, NULL);
       if (client < 0)
         continue;
@@ -241,6 +264,7 @@ mend_cutting_proxy_new (guint16 target_port, guint32 seed)
   proxy->rand = g_rand_new_with_seed (seed);
   proxy->target_port = target_port;
   proxy->threads = g_ptr_array_new ();
+  proxy->finished = g_ptr_array_new ();
   proxy->listen_fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   g_assert_cmpint (proxy->listen_fd, >=, 0);
   g_assert_cmpint (bind (proxy->listen_fd, (struct sockaddr *)&addr, sizeof addr), ==, 0);
@@ -325,9 +349,21 @@ mend_cutting_proxy_free (MendCuttingProxy *proxy)
     return;
   g_assert_cmpint (write (proxy->wake[1], "x", 1), ==, 1);
   g_thread_join (proxy->acceptor);
-  for (guint i = 0; i < proxy->threads->len; i++)
-    g_thread_join (g_ptr_array_index (proxy->threads, i));
+  /* Each relay, woken by the pipe, moves itself to @finished as it ends. */
+  for (;;)
+    {
+      guint running;
+
+      g_mutex_lock (&proxy->lock);
+      running = proxy->threads->len;
+      g_mutex_unlock (&proxy->lock);
+      join_finished (proxy);
+      if (running == 0)
+        break;
+      g_usleep (1000);
+    }
   g_ptr_array_unref (proxy->threads);
+  g_ptr_array_unref (proxy->finished);
   close (proxy->listen_fd);
   close (proxy->wake[0]);
   close (proxy->wake[1]);

@@ -19,6 +19,8 @@
 
 #include <glib/gstdio.h>
 
+#include "mend-test-logs.h"
+
 #define EARTH_RADIUS_M 6371008.8
 
 /* gpsfake answers SIGTERM by stopping its gpsd and exiting within milliseconds; two seconds
@@ -753,6 +755,8 @@ mend_test_gpsd_free (MendTestGpsd *self)
   if (self == NULL)
     return;
   mend_test_gpsd_stop (self);
+  /* Its messages are kept for the search for personal data before the test's folder goes. */
+  mend_test_log_keep_file ("gpsfake", self->stderr_path);
   g_free (self->work_dir);
   g_free (self->stderr_path);
   g_free (self->port_string);

@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include "mend-test-logs.h"
+
 /**
  * mend_test_hq_admin_run:
  * @input: (nullable): what the command reads on standard input
@@ -40,6 +42,7 @@ mend_test_hq_admin_run (MendTestHq *hq, const char *input, const char *const *ar
   g_subprocess_communicate_utf8 (process, input != NULL ? input : "", NULL, &admin->out,
                                  &admin->err, &error);
   g_assert_no_error (error);
+  mend_test_log_keep ("mend-hq-admin", admin->err, -1);
   g_assert_true (g_subprocess_get_if_exited (process));
   admin->status = g_subprocess_get_exit_status (process);
   g_strchomp (admin->out);

@@ -35,7 +35,9 @@ typedef struct
 
 MendTestHq *mend_test_hq_start (void);
 MendTestHq *mend_test_hq_start_with (const char *const *serve_args);
+MendTestHq *mend_test_hq_start_database (void);
 void mend_test_hq_restart (MendTestHq *hq, gboolean kill);
+void mend_test_hq_restart_database (MendTestHq *hq, gboolean immediate);
 GSubprocess *mend_test_hq_spawn (MendTestHq *hq, const char *const *args, guint16 *out_port);
 void mend_test_hq_stop (MendTestHq *hq);
 char *mend_test_hq_admin (MendTestHq *hq, const char *const *args);

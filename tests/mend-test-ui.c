@@ -116,6 +116,28 @@ mend_test_ui_close (MendTestUi *t)
   g_clear_pointer (&t->session_id, g_free);
 }
 
+void
+mend_test_ui_reopen (MendTestUi *t)
+{
+  g_autofree char *path = g_strdup (mend_store_get_path (t->store));
+  g_autoptr (GError) error = NULL;
+
+  mend_test_ui_wait_idle (t);
+  gtk_window_destroy (GTK_WINDOW (t->window));
+  mend_test_ui_spin (50);
+  g_assert_finalize_object (t->window);
+  t->window = NULL;
+  g_clear_object (&t->sync_status);
+  g_assert_finalize_object (t->recorder);
+  t->recorder = NULL;
+  g_clear_object (&t->settings);
+  g_clear_object (&t->store);
+  /* The folder and the session stay: mend_test_ui_open() takes the store given. */
+  t->store = mend_store_open (path, MEND_STORE_OPEN_DEFAULT, &error);
+  g_assert_no_error (error);
+  mend_test_ui_open (t);
+}
+
 static gboolean
 sync_counted (gpointer data)
 {

@@ -32,6 +32,9 @@ void mend_test_ui_init (int *argc, char ***argv);
 void mend_test_ui_open (MendTestUi *t);
 void mend_test_ui_open_with_gps (MendTestUi *t, MendGpsSource *gps);
 void mend_test_ui_close (MendTestUi *t);
+/* Closes the window and the store, then opens both again on the same file: what the next start
+ * of the app (after a quit or a pulled battery) finds. */
+void mend_test_ui_reopen (MendTestUi *t);
 
 typedef gboolean (*MendTestUiCondition) (gpointer data);
 void mend_test_ui_wait_for (MendTestUiCondition condition, gpointer data, guint timeout_ms);

@@ -31,7 +31,15 @@ check () { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 
 stop=
 store=$(mktemp -d "${TMPDIR:-/tmp}/mend-stack-device.XXXXXX") || exit 99
+# The stack's logs go with its folder: they are kept first, for the search for personal data
+# (tests/logs/keep.sh), missing only the lines of the stop itself.
+. "$(dirname "$0")/logs/keep.sh"
+keep_stack_logs () {
+  keep_log mend-hq "$1/serve.log"
+  keep_log postgresql "$1/pg.log"
+}
 cleanup () {
+  [ -n "$stop" ] && [ -x "$stop" ] && keep_stack_logs "$(dirname "$stop")"
   [ -n "$stop" ] && [ -x "$stop" ] && sh "$stop" >/dev/null 2>&1
   rm -rf "$store"
 }
@@ -87,6 +95,7 @@ check "today's people arrive with their names, the restricted one marked restric
    [ "$(printf "%s" "$roster" | jq -r "map(select(.participant_id == \"demo-p-0391\"))[0].restricted")" = true ]'
 
 pid=$(cat "$dir/serve.pid")
+keep_stack_logs "$dir"
 sh "$stop" >/dev/null 2>&1
 check "stop ends the server" '! kill -0 "$pid" 2>/dev/null'
 check "stop removes the folder" '[ ! -e "$dir" ]'

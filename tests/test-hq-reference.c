@@ -401,6 +401,15 @@ test_people_garbage (void)
   g_assert_cmpint (count ("SELECT count(*) FROM participants", NULL), ==, before);
   g_assert_cmpint (count ("SELECT count(*) FROM participants WHERE id = 'p1'", NULL), ==, 0);
 
+  /* A reference file with no JSON in it at all has no root to look at. */
+  {
+    g_autoptr (MendTestAdmin) empty = import_text ("reference", "empty.json", "", 0);
+    g_autoptr (MendTestAdmin) blank = import_text ("reference", "blank.json", " \n\t\n", -1);
+
+    assert_refused (empty, "not a JSON object of manifest lists");
+    assert_refused (blank, "not a JSON object of manifest lists");
+  }
+
   {
     g_autofree char *path = mend_test_hq_write_file (
         dir, "south.csv", "id,case_ref,minutes_ordered,disposal_type\nlong,S/1,60,cr\n", -1);

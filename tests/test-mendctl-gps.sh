@@ -25,6 +25,9 @@ DB="$TMP/mend.db"
 N=0
 FAKE_PID=""
 
+# mendctl's standard error and gpsfake's messages are kept for the search for personal data.
+. "$(dirname "$0")/logs/keep.sh"
+
 stop_gpsfake() {
   if [ -n "$FAKE_PID" ]; then
     # gpsfake runs gpsd as its child: end the whole process group.
@@ -36,6 +39,7 @@ stop_gpsfake() {
     kill -KILL -- "-$FAKE_PID" 2>/dev/null
     wait "$FAKE_PID" 2>/dev/null
     FAKE_PID=""
+    keep_log gpsfake "$TMP/gpsfake.log"
     # gpsd leaves a shared-memory segment keyed by its port; nobody is attached any more.
     ipcrm -M "$(printf '0x4770%04x' "$PORT")" 2>/dev/null
   fi
@@ -105,6 +109,7 @@ start_gpsfake() {
 m() {
   "$MENDCTL" --db "$DB" "$@" >"$TMP/out" 2>"$TMP/err"
   RC=$?
+  keep_log mendctl "$TMP/err"
   OUT=$(<"$TMP/out")
   ERR=$(<"$TMP/err")
 }

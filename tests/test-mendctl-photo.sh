@@ -18,6 +18,8 @@ done
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/mendctl-photo.XXXXXX") || exit 99
 trap 'rm -rf "$TMP"' EXIT
+# mendctl's standard error is kept for the search for personal data (tests/logs/keep.sh).
+. "$(dirname "$0")/logs/keep.sh"
 export XDG_DATA_HOME="$TMP/xdg-data"
 export GST_REGISTRY="$TMP/gst-registry.bin"
 DB="$TMP/store/mend.db"
@@ -32,6 +34,7 @@ ok() {
 m() {
   "$MENDCTL" --db "$DB" --no-gps "$@" >"$TMP/out" 2>"$TMP/err"
   RC=$?
+  keep_log mendctl "$TMP/err"
   OUT=$(<"$TMP/out")
   ERR=$(<"$TMP/err")
 }

@@ -319,6 +319,7 @@ test_disk_full (Fixture *f, gconstpointer data)
   g_assert_null (g_dir_read_name (dir));
   g_clear_pointer (&dir, g_dir_close);
   g_assert_cmpint (umount2 (mount_dir, MNT_DETACH), ==, 0);
+  mend_test_reliability_row ("full disk while a photo is processed", 2, MEND_RELIABILITY_REFUSED);
 }
 
 int

@@ -11,6 +11,7 @@
 
 #include "mend-photo.h"
 #include "mend-test-photo-store.h"
+#include "mend-test-reliability.h"
 #include "mend-test-util.h"
 
 /* Photos in the store when things go wrong: leftovers of a crash removed at open, a crash
@@ -352,6 +353,7 @@ test_full_disk (void)
   g_assert_true (run (umount_argv, NULL));
   g_rmdir (dir);
   g_test_trap_assert_passed ();
+  mend_test_reliability_row ("full disk while a photo is stored", 1, MEND_RELIABILITY_NOTHING_LOST);
 }
 
 static void

@@ -16,18 +16,23 @@
 #include "mend-rows.h"
 #include "mend-rules.h"
 #include "mend-seal.h"
+#include "mend-store-retention.h"
 #include "mend-store-seal.h"
+#include "mend-store-ui-queries.h"
 #include "mend-time.h"
+#include "mend-sync-token.h"
+#include "mend-test-reliability.h"
 #include "mend-wire-payload.h"
 #include "test-sync-util.h"
 
 /* Personal data on a device that can be lost (DESIGN.md section 9), end to end against a real
  * mend-hq on a throwaway PostgreSQL: notes kept plainly by a device never enrolled and sealed at
  * enrolment, notes sealed as they are recorded, pushed by the real sync engine, opened on the
- * dashboard for logged-in staff, still opened after a key rotation; the device's names dropped
- * outside the window; HQ's breach report and its one-action revoke; and, last, every log the
- * run wrote (mend-hq's, mendctl's standard error) searched for names, case references and
- * notes. */
+ * dashboard for logged-in staff, still opened after a key rotation; a referrer alert's details
+ * the same way, and refused at HQ when they are not a sealed box; the device's names dropped
+ * outside the window; retention purges reported to HQ; HQ's breach report and its one-action
+ * revoke; and, last, every log the run wrote (mend-hq's, mendctl's standard error) searched for
+ * names, case references, notes and alert details. */
 
 #define STAFF    "privacy-officer"
 #define PASSWORD "correct horse battery"
@@ -37,6 +42,9 @@
 #define NOTE_BEFORE_ENROL_2 "Disclosed a personal matter"
 #define NOTE_AFTER_ENROL    "Needs <gloves> & boots, size 9"
 #define NOTE_AFTER_ROTATE   "Third note, sealed to the rotated key"
+/* Details for a referrer: the same rules as notes. */
+#define ALERT_BEFORE_ENROL "Missed medication; referrer to call <today>"
+#define ALERT_AFTER_ENROL  "Said they are moving house next week"
 
 static SyncDevice device;
 static char *old_key_id;
@@ -371,6 +379,235 @@ test_seal_wire (void)
   }
 }
 
+/* A referrer alert's details: sealed the same way and checked at HQ by the same payload rules. */
+static void
+test_alert_wire (void)
+{
+  guint8 pk[32], sk[32];
+  char pk64[64];
+  g_autofree char *sealed = NULL;
+  g_autofree char *note = NULL;
+  g_autofree char *key_id = NULL;
+  g_autofree char *good = NULL;
+  g_autofree char *opened = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonObject) payload = json_object_new ();
+  const char *base = "\"alert_referrer\":true,\"arrived_at\":1764147900000,\"behaviour\":\"good\","
+                     "\"finished_at\":1764162300000,\"outcome\":\"ATTC\",\"penalty_minutes\":0,"
+                     "\"quality\":\"good\",\"sensitive\":false";
+
+  crypto_box_keypair (pk, sk);
+  sodium_bin2base64 (pk64, sizeof pk64, pk, 32, sodium_base64_VARIANT_ORIGINAL);
+  key_id = mend_seal_key_id (pk);
+
+  /* The device's form: sealed when the key is known, plain before, absent when none. */
+  g_assert_true (mend_seal_payload_alert_details (payload, ALERT_AFTER_ENROL, pk64, &error));
+  g_assert_no_error (error);
+  g_assert_false (json_object_has_member (payload, MEND_SEAL_ALERT_PLAIN_MEMBER));
+  g_assert_cmpstr (json_object_get_string_member (payload, MEND_SEAL_ALERT_KEY_MEMBER), ==, key_id);
+  sealed = g_strdup (json_object_get_string_member (payload, MEND_SEAL_ALERT_MEMBER));
+  opened = mend_seal_open (pk, sk, sealed, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (opened, ==, ALERT_AFTER_ENROL);
+  g_assert_true (mend_seal_payload_alert_details (payload, "plain", NULL, NULL));
+  g_assert_cmpstr (json_object_get_string_member (payload, MEND_SEAL_ALERT_PLAIN_MEMBER), ==,
+                   "plain");
+  g_assert_false (json_object_has_member (payload, MEND_SEAL_ALERT_MEMBER));
+  g_assert_true (mend_seal_payload_alert_details (payload, NULL, pk64, NULL));
+  g_assert_false (json_object_has_member (payload, MEND_SEAL_ALERT_PLAIN_MEMBER));
+  g_assert_false (json_object_has_member (payload, MEND_SEAL_ALERT_MEMBER));
+
+  good = g_strdup_printf (
+      "{%s,\"notes\":null,\"alert_details_key\":\"%s\",\"alert_details_sealed\":\"%s\"}", base,
+      key_id, sealed);
+  g_assert_true (mend_wire_check_payload ("attendance.checked_out", "s", "p", good, &error));
+  g_assert_no_error (error);
+  g_assert_true (mend_seal_payload_has_sealed_alert_details (good));
+  {
+    g_autofree char *redacted = mend_payload_redact (good);
+
+    g_assert_nonnull (strstr (redacted, "\"alert_details\":\"" MEND_SEAL_ALERT_PLACEHOLDER "\""));
+    g_assert_null (strstr (redacted, MEND_SEAL_ALERT_MEMBER));
+  }
+
+  /* The longest note and the longest details, both of four-byte characters and sealed, fit
+   * one event's payload and are accepted. */
+  {
+    GString *text = g_string_new (NULL);
+    g_autofree char *long_details = NULL;
+    g_autofree char *longest = NULL;
+
+    for (int i = 0; i < MEND_NOTES_MAX_CHARS; i++)
+      g_string_append (text, "\xf0\x9f\x8c\xb3");
+    note = mend_seal_text (pk64, text->str, &error);
+    g_assert_no_error (error);
+    g_string_truncate (text, MEND_ALERT_DETAILS_MAX_CHARS * 4);
+    long_details = mend_seal_text (pk64, text->str, &error);
+    g_assert_no_error (error);
+    longest = g_strdup_printf ("{%s,\"alert_details_key\":\"%s\",\"alert_details_sealed\":\"%s\","
+                               "\"notes_key\":\"%s\",\"notes_sealed\":\"%s\"}",
+                               base, key_id, long_details, key_id, note);
+    g_assert_cmpuint (strlen (longest), <=, MEND_WIRE_MAX_PAYLOAD_BYTES);
+    g_assert_true (mend_wire_check_payload ("attendance.checked_out", "s", "p", longest, &error));
+    g_assert_no_error (error);
+    g_string_free (text, TRUE);
+  }
+  {
+    struct
+    {
+      const char *payload;
+      const char *message;
+    } bad[] = {
+      /* Ciphertext HQ cannot take: not base64, shorter than a sealed box, longer than the
+       * longest details sealed (a note's worth). */
+      { g_strdup_printf (
+            "{%s,\"notes\":null,\"alert_details_key\":\"%s\",\"alert_details_sealed\":\"@@@@\"}",
+            base, key_id),
+        "base64" },
+      { g_strdup_printf (
+            "{%s,\"notes\":null,\"alert_details_key\":\"%s\",\"alert_details_sealed\":\"AAAA\"}",
+            base, key_id),
+        "base64" },
+      { g_strdup_printf (
+            "{%s,\"notes\":null,\"alert_details_key\":\"%s\",\"alert_details_sealed\":\"%s\"}",
+            base, key_id, note),
+        "alert_details_sealed" },
+      { g_strdup_printf ("{%s,\"notes\":null,\"alert_details_key\":\"NOTHEX0000000000\","
+                         "\"alert_details_sealed\":\"%s\"}",
+                         base, sealed),
+        "16 lowercase hex" },
+      { g_strdup_printf ("{%s,\"notes\":null,\"alert_details_sealed\":\"%s\"}", base, sealed),
+        "alert_details_key" },
+      { g_strdup_printf ("{%s,\"notes\":null,\"alert_details_key\":\"%s\"}", base, key_id),
+        "needs" },
+      { g_strdup_printf (
+            "{%s,\"notes\":null,\"alert_details\":\"plain\",\"alert_details_key\":\"%s\","
+            "\"alert_details_sealed\":\"%s\"}",
+            base, key_id, sealed),
+        "must be absent" },
+      { g_strdup_printf ("{%s,\"notes\":null,\"alert_details\":7}", base), "must be a string" },
+      /* Details with no alert: the device's own check-out rule refuses them. */
+      { g_strdup_printf ("{\"alert_details_key\":\"%s\",\"alert_details_sealed\":\"%s\","
+                         "\"alert_referrer\":false,\"arrived_at\":1764147900000,"
+                         "\"behaviour\":\"good\",\"finished_at\":1764162300000,"
+                         "\"outcome\":\"ATTC\",\"penalty_minutes\":0,\"quality\":\"good\","
+                         "\"sensitive\":false,\"notes\":null}",
+                         key_id, sealed),
+        "tell the referrer" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_assert_false (
+            mend_wire_check_payload ("attendance.checked_out", "s", "p", bad[i].payload, &error));
+        g_assert_nonnull (error);
+        g_assert_nonnull (strstr (error->message, bad[i].message));
+        g_clear_error (&error);
+        g_free ((char *)bad[i].payload);
+      }
+  }
+}
+
+/* The purge report's bodies (sync/PROTOCOL.md section 14), through the one codec both sides use:
+ * what the device encodes HQ decodes as it was, in requests of at most the limit; and reports
+ * out of order, overlapping, empty or of the wrong shape are refused with the reason. */
+static void
+test_purge_wire (void)
+{
+  g_autoptr (GArray) ranges = g_array_new (FALSE, FALSE, sizeof (MendPurgeRange));
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (MendWirePurges) decoded = NULL;
+  g_autoptr (GBytes) state = NULL;
+  g_autoptr (GError) error = NULL;
+  const char *device_id = "0b7c6a52-7d7e-4c1e-9b1a-3f4e5d6c7b8a";
+  const char *negative = "{\"events_purged\":-1,\"last_purged_at\":null}";
+  gint64 events = -1, last_ms = -1;
+  gsize length = 0;
+  const char *text;
+
+  for (guint i = 0; i < MEND_WIRE_MAX_PURGE_RANGES + 5; i++)
+    {
+      MendPurgeRange range = { 10 * i + 1, 10 * i + 1 + i % 7, 1764147900000 + i };
+
+      g_array_append_val (ranges, range);
+    }
+  body = mend_wire_encode_purges (device_id, ranges, 5, MEND_WIRE_MAX_PURGE_RANGES);
+  text = g_bytes_get_data (body, &length);
+  decoded = mend_wire_decode_purges (text, length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (decoded->device_id, ==, device_id);
+  g_assert_cmpuint (decoded->ranges->len, ==, MEND_WIRE_MAX_PURGE_RANGES);
+  for (guint i = 0; i < decoded->ranges->len; i++)
+    {
+      const MendPurgeRange *got = &g_array_index (decoded->ranges, MendPurgeRange, i);
+      const MendPurgeRange *sent = &g_array_index (ranges, MendPurgeRange, i + 5);
+
+      g_assert_cmpint (got->first_seq, ==, sent->first_seq);
+      g_assert_cmpint (got->last_seq, ==, sent->last_seq);
+      g_assert_cmpint (got->purged_at_ms, ==, sent->purged_at_ms);
+    }
+
+  state = mend_wire_encode_purge_state (12, 1764147900000);
+  text = g_bytes_get_data (state, &length);
+  g_assert_true (mend_wire_decode_purge_state (text, length, &events, &last_ms, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (events, ==, 12);
+  g_assert_cmpint (last_ms, ==, 1764147900000);
+  g_clear_pointer (&state, g_bytes_unref);
+  state = mend_wire_encode_purge_state (0, 0);
+  text = g_bytes_get_data (state, &length);
+  g_assert_true (mend_wire_decode_purge_state (text, length, &events, &last_ms, &error));
+  g_assert_cmpint (events, ==, 0);
+  g_assert_cmpint (last_ms, ==, 0);
+  /* A captive portal's page, or a count below zero, is not HQ's answer. */
+  g_assert_false (mend_wire_decode_purge_state ("<html>", 6, &events, &last_ms, &error));
+  g_assert_error (error, MEND_WIRE_ERROR, MEND_WIRE_ERROR_MALFORMED);
+  g_clear_error (&error);
+  g_assert_false (
+      mend_wire_decode_purge_state (negative, strlen (negative), &events, &last_ms, &error));
+  g_assert_nonnull (strstr (error->message, "negative"));
+  g_assert_error (error, MEND_WIRE_ERROR, MEND_WIRE_ERROR_MALFORMED);
+  g_clear_error (&error);
+
+  {
+    struct
+    {
+      const char *body;
+      const char *message;
+    } bad[] = {
+      { "{\"device_id\":\"0b7c6a52-7d7e-4c1e-9b1a-3f4e5d6c7b8a\",\"purged\":[{\"first_seq\":5,"
+        "\"last_seq\":6,\"purged_at\":1},{\"first_seq\":1,\"last_seq\":2,\"purged_at\":1}]}",
+        "overlaps or comes before" },
+      { "{\"device_id\":\"0b7c6a52-7d7e-4c1e-9b1a-3f4e5d6c7b8a\",\"purged\":[{\"first_seq\":3,"
+        "\"last_seq\":2,\"purged_at\":1}]}",
+        "first_seq ≤ last_seq" },
+      { "{\"device_id\":\"0b7c6a52-7d7e-4c1e-9b1a-3f4e5d6c7b8a\",\"purged\":[{\"first_seq\":1,"
+        "\"last_seq\":2,\"purged_at\":0}]}",
+        "purged_at" },
+      { "{\"device_id\":\"0b7c6a52-7d7e-4c1e-9b1a-3f4e5d6c7b8a\",\"purged\":[{\"first_seq\":1,"
+        "\"last_seq\":2.5,\"purged_at\":1}]}",
+        "last_seq" },
+      { "{\"device_id\":\"0b7c6a52-7d7e-4c1e-9b1a-3f4e5d6c7b8a\",\"purged\":[7]}", "object" },
+      { "{\"device_id\":\"0b7c6a52-7d7e-4c1e-9b1a-3f4e5d6c7b8a\",\"purged\":{}}", "purged" },
+      { "{\"device_id\":\"NOT-A-UUID\",\"purged\":[{\"first_seq\":1,\"last_seq\":1,"
+        "\"purged_at\":1}]}",
+        "device_id" },
+      { "[]", "" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_autoptr (MendWirePurges) refused
+            = mend_wire_decode_purges (bad[i].body, strlen (bad[i].body), &error);
+
+        g_assert_null (refused);
+        g_assert_nonnull (error);
+        g_assert_nonnull (strstr (error->message, bad[i].message));
+        g_clear_error (&error);
+      }
+  }
+}
+
 /* The round trip ------------------------------------------------------------------------ */
 
 static void
@@ -581,6 +818,253 @@ roster_names (MendStore *store, int session)
   return g_string_free (names, FALSE);
 }
 
+/* A request to HQ's device API with the device's own token, outside the engine: what a device
+ * with a bug, or an attacker holding a token, could send. */
+static long
+device_request (SyncDevice *d, const char *method, const char *path, const char *body, GString *out)
+{
+  g_autofree char *token_path = mend_sync_token_path (d->path);
+  g_autofree char *token = mend_sync_token_load (token_path, NULL);
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", sync_test_hq->port, path);
+  g_autofree char *auth = g_strdup_printf ("Authorization: Bearer %s", token);
+  struct curl_slist *list = curl_slist_append (NULL, auth);
+  CURL *curl = curl_easy_init ();
+  long status = 0;
+
+  g_assert_nonnull (token);
+  list = curl_slist_append (list, "Content-Type: application/json");
+  list = curl_slist_append (list, "Expect:");
+  curl_easy_setopt (curl, CURLOPT_URL, url);
+  curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt (curl, CURLOPT_TIMEOUT, 60L);
+  curl_easy_setopt (curl, CURLOPT_CUSTOMREQUEST, method);
+  if (body != NULL)
+    curl_easy_setopt (curl, CURLOPT_POSTFIELDS, body);
+  curl_easy_setopt (curl, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, body_cb);
+  {
+    Page page = { .body = out };
+
+    curl_easy_setopt (curl, CURLOPT_WRITEDATA, &page);
+    g_assert_cmpint (curl_easy_perform (curl), ==, CURLE_OK);
+  }
+  curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_cleanup (curl);
+  curl_slist_free_all (list);
+  return status;
+}
+
+static long
+api_request (const char *method, const char *path, const char *body, GString *out)
+{
+  return device_request (&device, method, path, body, out);
+}
+
+/* What the device says of a person's check-out details for the referrer: their form only. */
+static MendHistoryNote
+alert_form (SyncDevice *d, const char *person_id, const char *event_id)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) rows = mend_store_list_person_history (d->store, person_id, &error);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const MendHistoryRow *row = g_ptr_array_index (rows, i);
+
+      if (g_str_equal (row->event_id, event_id))
+        return row->alert_details;
+    }
+  g_assert_not_reached ();
+}
+
+/* Details for a referrer, end to end on a second device of the team: kept plainly before
+ * enrolment and sealed by it, sealed as recorded after it, never in the store file, pushed by
+ * the real engine and opened on the session's page at HQ. */
+static void
+test_alert_round_trip (void)
+{
+  SyncDevice second = { 0 };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MendSyncReport) report = NULL;
+  g_autoptr (GPtrArray) events = NULL;
+  g_autofree char *session2 = mend_test_session_id (2);
+  g_autofree char *person0 = mend_test_participant_id (2, 0);
+  g_autofree char *person1 = mend_test_participant_id (2, 1);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  MendCheckOut out = { .outcome = "ATTC", .quality = "good", .behaviour = "good" };
+  gboolean sealed = FALSE;
+  const char *device_id;
+  gint64 n = 0;
+
+  sync_device_open (&second, NULL);
+  device_id = mend_store_get_device_id (second.store);
+  g_free (mend_test_record_ok (second.store, mend_command_start_session (session2)));
+  g_free (mend_test_record_ok (second.store, mend_command_check_in (session2, person0)));
+  g_free (mend_test_record_ok (second.store, mend_command_check_in (session2, person1)));
+
+  /* Details go only with an alert, and are short. */
+  {
+    g_autoptr (MendCommand) unasked = NULL;
+    g_autoptr (MendCommand) too_long = NULL;
+    GString *text = g_string_new (NULL);
+
+    out.alert_details = "No alert was asked for";
+    unasked = mend_command_check_out (session2, person0, &out);
+    g_assert_null (mend_store_record (second.store, unasked, &error));
+    g_assert_error (error, MEND_RULE_ERROR, MEND_RULE_ALERT_DETAILS_WITHOUT_ALERT);
+    g_clear_error (&error);
+    for (int i = 0; i <= MEND_ALERT_DETAILS_MAX_CHARS; i++)
+      g_string_append_c (text, 'x');
+    out.alert_referrer = TRUE;
+    out.alert_details = text->str;
+    too_long = mend_command_check_out (session2, person0, &out);
+    g_assert_null (mend_store_record (second.store, too_long, &error));
+    g_assert_error (error, MEND_RULE_ERROR, MEND_RULE_ALERT_DETAILS_TOO_LONG);
+    g_clear_error (&error);
+    g_string_free (text, TRUE);
+  }
+
+  /* Never enrolled: kept plainly, and the device says so, without the text. */
+  out.alert_details = ALERT_BEFORE_ENROL;
+  before = mend_test_record_ok (second.store, mend_command_check_out (session2, person0, &out));
+  g_assert_true (store_holds (second.path, ALERT_BEFORE_ENROL));
+  g_assert_cmpint (alert_form (&second, person0, before), ==, MEND_HISTORY_NOTE_PLAIN);
+
+  /* Enrolment seals them with the notes, writes the chain again, leaves no trace. */
+  sync_device_enrol_ok (&second);
+  g_assert_false (store_holds (second.path, ALERT_BEFORE_ENROL));
+  g_assert_true (mend_store_verify (second.store, &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (alert_form (&second, person0, before), ==, MEND_HISTORY_NOTE_SEALED);
+  g_assert_true (mend_store_event_has_sealed_alert_details (second.store, before, &sealed, &error));
+  g_assert_no_error (error);
+  g_assert_true (sealed);
+
+  /* Enrolled: sealed before the event is made. */
+  out.alert_details = ALERT_AFTER_ENROL;
+  after = mend_test_record_ok (second.store, mend_command_check_out (session2, person1, &out));
+  g_assert_true (mend_store_event_has_sealed_alert_details (second.store, after, &sealed, &error));
+  g_assert_no_error (error);
+  g_assert_true (sealed);
+  g_assert_cmpint (alert_form (&second, person1, after), ==, MEND_HISTORY_NOTE_SEALED);
+  g_assert_false (store_holds (second.path, "moving house"));
+  events = mend_store_list_events (second.store, session2, &error);
+  g_assert_no_error (error);
+  {
+    guint placeholders = 0;
+
+    for (guint i = 0; i < events->len; i++)
+      {
+        MendEventRow *row = g_ptr_array_index (events, i);
+
+        placeholders += strstr (row->payload, MEND_SEAL_ALERT_PLACEHOLDER) != NULL;
+        g_assert_null (strstr (row->payload, MEND_SEAL_ALERT_MEMBER));
+        g_assert_null (strstr (row->payload, "moving house"));
+      }
+    g_assert_cmpuint (placeholders, ==, 2);
+  }
+
+  /* Pushed by the real engine: HQ holds ciphertext only, and opens it for its staff. */
+  report = sync_device_run_ok (&second);
+  g_assert_cmpint (sync_device_count (&second, "pending"), ==, 0);
+  g_assert_cmpint (sync_device_count (&second, "parked"), ==, 0);
+  g_assert_cmpint (
+      hq_count ("SELECT count(*) FROM events WHERE device = $1 AND status = 'stored'"
+                " AND payload ? 'alert_details_sealed' AND NOT payload ? 'alert_details'",
+                device_id),
+      ==, 2);
+  g_assert_cmpint (hq_count ("SELECT count(*) FROM events WHERE payload::text ~ $1"
+                             " OR convert_from(canonical, 'UTF8') ~ $1",
+                             "Missed medication|moving house"),
+                   ==, 0);
+  {
+    g_autofree char *path = g_strdup_printf ("/session?id=%s", session2);
+    g_autoptr (Page) page = browse ("GET", path, NULL);
+
+    g_assert_cmpint (page->status, ==, 200);
+    g_assert_nonnull (strstr (page->body->str, "Referrer alerts"));
+    g_assert_nonnull (
+        strstr (page->body->str, "Missed medication; referrer to call &lt;today&gt;"));
+    g_assert_nonnull (strstr (page->body->str, ALERT_AFTER_ENROL));
+    g_assert_null (strstr (page->body->str, "<today>"));
+  }
+
+  /* Details whose ciphertext is not a sealed box (a damaged or hostile device, the event's hash
+   * made good): HQ refuses that record by the payload rule, saying why, and keeps it out of the
+   * team's data. */
+  {
+    g_autofree char *person2 = mend_test_participant_id (2, 2);
+    g_autoptr (GPtrArray) pending = NULL;
+    g_autoptr (GBytes) body = NULL;
+    g_autoptr (GString) answer = g_string_new (NULL);
+    g_autoptr (JsonParser) parser = json_parser_new ();
+    g_autofree char *damaged = NULL;
+    MendEventFields fields;
+    MendEventRow *row;
+
+    out.alert_details = "Never to reach HQ";
+    g_free (mend_test_record_ok (second.store, mend_command_check_in (session2, person2)));
+    g_free (mend_test_record_ok (second.store, mend_command_check_out (session2, person2, &out)));
+    pending = mend_store_sync_pending_events (second.store, 10, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (pending->len, ==, 2);
+    row = g_ptr_array_index (pending, 1);
+    g_assert_true (json_parser_load_from_data (parser, row->payload, -1, NULL));
+    json_object_set_string_member (json_node_get_object (json_parser_get_root (parser)),
+                                   MEND_SEAL_ALERT_MEMBER, "bm90IGEgc2VhbGVkIGJveA==");
+    damaged = mend_canonical_json (json_parser_get_root (parser), NULL);
+    g_free (row->payload);
+    row->payload = g_strdup (damaged);
+    mend_event_row_get_fields (row, device_id, &fields);
+    g_free (row->hash);
+    row->hash = mend_event_hash (row->prev_hash, &fields);
+    body = mend_wire_encode_events (device_id, pending, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (
+        device_request (&second, "POST", "/api/v1/events", g_bytes_get_data (body, NULL), answer),
+        ==, 200);
+    g_assert_nonnull (strstr (answer->str, "\"status\":\"invalid\""));
+    g_assert_nonnull (strstr (answer->str, "alert_details_sealed"));
+    g_assert_nonnull (strstr (answer->str, "base64"));
+    g_assert_cmpint (hq_count ("SELECT count(*) FROM events WHERE device = $1"
+                               " AND status = 'invalid' AND kind = 'attendance.checked_out'",
+                               device_id),
+                     ==, 1);
+    mend_test_reliability_row ("referrer details that are not a sealed box", 1,
+                               MEND_RELIABILITY_REFUSED);
+  }
+
+  /* Retention takes the sealed details with the rest of a check-out's free text. */
+  {
+    MendRetentionResult purge = { 0 };
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+
+    g_assert_true (mend_store_retention_purge (
+        second.store, mend_store_retention_cutoff (g_get_real_time () / 1000 + 1000, 0), FALSE,
+        &purge, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (purge.events, >, 0);
+    g_assert_cmpint (sqlite3_open_v2 (second.path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_prepare_v2 (db,
+                                         "SELECT count(*), sum(json_type(payload, "
+                                         "'$.alert_details_sealed') IS NOT NULL) FROM events "
+                                         "WHERE kind = 'attendance.checked_out' AND purged_at "
+                                         "IS NOT NULL",
+                                         -1, &stmt, NULL),
+                     ==, SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 2);
+    g_assert_cmpint (sqlite3_column_int (stmt, 1), ==, 0);
+    sqlite3_finalize (stmt);
+    sqlite3_close (db);
+    g_assert_cmpint (alert_form (&second, person0, before), ==, MEND_HISTORY_NOTE_NONE);
+  }
+  sync_device_close (&second, NULL);
+}
+
 static void
 test_names_on_device (void)
 {
@@ -645,6 +1129,206 @@ test_names_dropped_at_start (void)
 
 /* The breach report ---------------------------------------------------------------------- */
 
+static gint64
+hq_purged (const char *device_id)
+{
+  return hq_count ("SELECT count(*) FROM device_purges WHERE device = $1", device_id);
+}
+
+/* The fields of one person's line of `mend-hq admin device report`. */
+static char **
+report_line (const char *report, const char *case_ref)
+{
+  g_auto (GStrv) lines = g_strsplit (report, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto (GStrv) f = g_strsplit (lines[i], "\t", -1);
+
+      if (g_strv_length (f) == 14 && strcmp (f[1], case_ref) == 0)
+        return g_steal_pointer (&f);
+    }
+  g_assert_not_reached ();
+}
+
+/* The device's purges reach HQ (sync/PROTOCOL.md section 14): not before it has synced, resent
+ * after a pass that could not reach HQ, once only, refused when they name records HQ never
+ * got; and the breach report says per person and session what is purged and what is held. */
+static void
+test_purge_report (void)
+{
+  const char *device_id = mend_store_get_device_id (device.store);
+  const char *const args[] = { "device", "report", device_id, NULL };
+  g_autofree char *session1 = mend_test_session_id (1);
+  g_autofree char *person = mend_test_participant_id (1, 1);
+  g_autofree char *url = sync_test_url ();
+  g_autofree char *report = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GArray) ranges = NULL;
+  MendRetentionResult purge = { 0 };
+  gint64 own = 0;
+
+  g_assert_cmpint (sync_device_count (&device, "pending"), ==, 0);
+  g_assert_cmpint (hq_purged (device_id), ==, 0);
+
+  /* Everything HQ holds is purged; one record made after it is not. */
+  g_assert_true (mend_store_retention_purge (
+      device.store, mend_store_retention_cutoff (g_get_real_time () / 1000 + 1000, 0), FALSE,
+      &purge, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (purge.events, >, 0);
+  g_free (mend_test_record_ok (device.store, mend_command_check_in (session1, person)));
+  g_assert_true (mend_store_retention_count_purged (device.store, &own, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (own, ==, purge.events);
+  ranges = mend_store_retention_purged_ranges (device.store, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ranges->len, ==, 1);
+  g_assert_cmpint (g_array_index (ranges, MendPurgeRange, 0).first_seq, ==, 1);
+  g_assert_cmpint (g_array_index (ranges, MendPurgeRange, 0).last_seq, ==, own);
+
+  /* Not synced yet: HQ still counts everything as held. */
+  report = mend_test_hq_admin (sync_test_hq, args);
+  {
+    g_auto (GStrv) f = report_line (report, "T/00000/00");
+
+    g_assert_true (g_str_has_prefix (f[13], "3 of 3 records still held as of the last sync on 20"));
+  }
+  g_clear_pointer (&report, g_free);
+
+  /* A pass that cannot reach HQ reports nothing and loses nothing; the next one reports all. */
+  sync_device_point_at (&device, "http://127.0.0.1:1");
+  {
+    g_autoptr (MendSyncReport) failed = sync_device_run_ok (&device);
+
+    g_assert_cmpint (failed->state, !=, MEND_SYNC_STATE_COMPLETE);
+    g_assert_cmpint (failed->purge_runs_sent, ==, 0);
+  }
+  g_assert_cmpint (hq_purged (device_id), ==, 0);
+  sync_device_point_at (&device, url);
+  {
+    g_autoptr (MendSyncReport) pass = sync_device_run_ok (&device);
+
+    g_assert_cmpint (pass->state, ==, MEND_SYNC_STATE_COMPLETE);
+    g_assert_cmpint (pass->purge_runs_sent, ==, 1);
+  }
+  g_assert_cmpint (hq_purged (device_id), ==, own);
+  mend_test_reliability_row ("a purge report while HQ cannot be reached", 1,
+                             MEND_RELIABILITY_NOTHING_LOST);
+  /* Counts agree: the next pass asks and sends nothing. */
+  {
+    g_autoptr (MendSyncReport) pass = sync_device_run_ok (&device);
+
+    g_assert_cmpint (pass->purge_runs_sent, ==, 0);
+  }
+
+  /* HQ forgets part of it (a restored backup): the device sends all its runs again, and what
+   * HQ still held is not counted twice. */
+  g_assert_cmpint (hq_count ("WITH gone AS (DELETE FROM device_purges WHERE device = $1"
+                             " AND seq > 2 RETURNING 1) SELECT count(*) FROM gone",
+                             device_id),
+                   ==, own - 2);
+  {
+    g_autoptr (MendSyncReport) pass = sync_device_run_ok (&device);
+
+    g_assert_cmpint (pass->purge_runs_sent, ==, 1);
+  }
+  g_assert_cmpint (hq_purged (device_id), ==, own);
+
+  /* Refused whole, with a clear message: records HQ never got, overlapping runs, bad form. */
+  {
+    struct
+    {
+      const char *body;
+      long status;
+      const char *message;
+    } bad[] = {
+      { "{\"device_id\":\"DEVICE\",\"purged\":[{\"first_seq\":1,\"last_seq\":99999,"
+        "\"purged_at\":1764147900000}]}",
+        400, "holds no event seq" },
+      { "{\"device_id\":\"DEVICE\",\"purged\":[{\"first_seq\":1,\"last_seq\":3,"
+        "\"purged_at\":1},{\"first_seq\":3,\"last_seq\":4,\"purged_at\":1}]}",
+        400, "overlaps" },
+      { "{\"device_id\":\"DEVICE\",\"purged\":[{\"first_seq\":0,\"last_seq\":3,"
+        "\"purged_at\":1}]}",
+        400, "first_seq" },
+      { "{\"device_id\":\"DEVICE\",\"purged\":[]}", 413, "1 to 1000" },
+      { "{\"device_id\":\"00000000-0000-4000-8000-000000000000\",\"purged\":[{\"first_seq\":1,"
+        "\"last_seq\":1,\"purged_at\":1}]}",
+        403, "device_id" },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+      {
+        g_auto (GStrv) parts = g_strsplit (bad[i].body, "DEVICE", -1);
+        g_autofree char *body = g_strjoinv (device_id, parts);
+        g_autoptr (GString) answer = g_string_new (NULL);
+
+        g_assert_cmpint (api_request ("POST", "/api/v1/purges", body, answer), ==, bad[i].status);
+        g_assert_nonnull (strstr (answer->str, bad[i].message));
+        g_assert_cmpint (hq_purged (device_id), ==, own);
+      }
+    mend_test_reliability_row ("a purge report naming records HQ never got", G_N_ELEMENTS (bad),
+                               MEND_RELIABILITY_REFUSED);
+  }
+  /* Sent twice by hand: the same answer, nothing added. */
+  {
+    g_autofree char *body = g_strdup_printf ("{\"device_id\":\"%s\",\"purged\":[{\"first_seq\":1,"
+                                             "\"last_seq\":2,\"purged_at\":1764147900000}]}",
+                                             device_id);
+    g_autofree char *expected = g_strdup_printf ("\"events_purged\":%" G_GINT64_FORMAT, own);
+    g_autoptr (GString) answer = g_string_new (NULL);
+    g_autoptr (GString) state = g_string_new (NULL);
+
+    g_assert_cmpint (api_request ("POST", "/api/v1/purges", body, answer), ==, 200);
+    g_assert_nonnull (strstr (answer->str, expected));
+    g_assert_cmpint (api_request ("GET", "/api/v1/purges", NULL, state), ==, 200);
+    g_assert_cmpstr (state->str, ==, answer->str);
+    g_assert_cmpint (api_request ("PUT", "/api/v1/purges", "{}", state), ==, 405);
+  }
+
+  /* The breach report: purged with its date for the people and sessions whose every record
+   * went; held as of the last sync where a record is left. */
+  report = mend_test_hq_admin (sync_test_hq, args);
+  {
+    g_auto (GStrv) gone = report_line (report, "T/00000/00");
+    g_auto (GStrv) held = report_line (report, "T/00001/01");
+
+    g_assert_cmpstr (gone[11], ==, "3");
+    g_assert_cmpuint (strlen (gone[12]), ==, 20);
+    g_assert_true (g_str_has_prefix (gone[13], "purged from the device on 20"));
+    g_assert_true (g_str_has_suffix (gone[13], gone[12]));
+    g_assert_true (
+        g_str_has_prefix (held[13], "1 of 1 records still held as of the last sync on 20"));
+  }
+  {
+    g_autofree char *session0 = mend_test_session_id (0);
+    g_autofree char *line0 = g_strdup_printf ("\n%s\t", session0);
+    g_autofree char *line1 = g_strdup_printf ("\n%s\t", session1);
+    const char *s0 = strstr (report, line0);
+    const char *s1 = strstr (report, line1);
+    g_autofree char *first = NULL;
+    g_autofree char *second = NULL;
+
+    g_assert_nonnull (strstr (report, "\nsessions\t"));
+    g_assert_nonnull (s0);
+    g_assert_nonnull (s1);
+    first = g_strndup (s0 + 1, strcspn (s0 + 1, "\n"));
+    second = g_strndup (s1 + 1, strcspn (s1 + 1, "\n"));
+    g_assert_nonnull (strstr (first, "\tpurged from the device on 20"));
+    g_assert_nonnull (strstr (second, " records still held as of the last sync on 20"));
+  }
+  {
+    g_autofree char *path = g_strdup_printf ("/devices/report?id=%s", device_id);
+    g_autoptr (Page) page = browse ("GET", path, NULL);
+
+    g_assert_cmpint (page->status, ==, 200);
+    g_assert_nonnull (strstr (page->body->str, "Sessions it recorded"));
+    g_assert_nonnull (strstr (page->body->str, "purged from the device on 20"));
+    g_assert_nonnull (strstr (page->body->str, "records still held as of the last sync on 20"));
+  }
+}
+
 static void
 test_breach_report (void)
 {
@@ -676,7 +1360,7 @@ test_breach_report (void)
     {
       g_auto (GStrv) f = g_strsplit (lines[i], "\t", -1);
 
-      if (g_strv_length (f) != 11 || !g_str_has_prefix (f[1], "T/"))
+      if (g_strv_length (f) != 14 || !g_str_has_prefix (f[1], "T/"))
         continue;
       people++;
       /* Everyone's case reference went; names only for today's and tomorrow's sessions. */
@@ -702,7 +1386,7 @@ test_breach_report (void)
   g_assert_cmpuint (people, ==, SYNC_TEST_SESSIONS * SYNC_TEST_PEOPLE);
   g_assert_cmpuint (named, ==, 2 * SYNC_TEST_PEOPLE);
   g_assert_nonnull (strstr (report, "revoked\t\n"));
-  g_assert_nonnull (strstr (report, "does not report its purges"));
+  g_assert_nonnull (strstr (report, "what the device reported purging by its last sync"));
 
   {
     g_autoptr (Page) page = browse ("GET", path, NULL);
@@ -922,6 +1606,8 @@ test_logs (void)
         g_ptr_array_add (needles, g_strdup_printf ("T/%05d/%02d", s, p));
       }
   g_ptr_array_add (needles, g_strdup (NOTE_BEFORE_ENROL_1));
+  g_ptr_array_add (needles, g_strdup (ALERT_BEFORE_ENROL));
+  g_ptr_array_add (needles, g_strdup (ALERT_AFTER_ENROL));
   g_ptr_array_add (needles, g_strdup (NOTE_BEFORE_ENROL_2));
   g_ptr_array_add (needles, g_strdup ("gloves"));
   g_ptr_array_add (needles, g_strdup (NOTE_AFTER_ROTATE));
@@ -970,10 +1656,14 @@ main (int argc, char **argv)
 
   g_test_add_func ("/privacy/1-seal-unit", test_seal_unit);
   g_test_add_func ("/privacy/2-seal-wire", test_seal_wire);
+  g_test_add_func ("/privacy/25-alert-wire", test_alert_wire);
+  g_test_add_func ("/privacy/26-purge-wire", test_purge_wire);
   g_test_add_func ("/privacy/3-notes-round-trip", test_notes_round_trip);
   g_test_add_func ("/privacy/4-key-rotation", test_key_rotation);
+  g_test_add_func ("/privacy/45-alert-round-trip", test_alert_round_trip);
   g_test_add_func ("/privacy/5-names-on-device", test_names_on_device);
   g_test_add_func ("/privacy/6-names-dropped-at-start", test_names_dropped_at_start);
+  g_test_add_func ("/privacy/65-purge-report", test_purge_report);
   g_test_add_func ("/privacy/7-breach-report", test_breach_report);
   g_test_add_func ("/privacy/75-seal-refused", test_seal_refused);
   g_test_add_func ("/privacy/76-status-storage", test_status_storage);

@@ -47,62 +47,6 @@ converge (SyncDevice *d, guint max_passes)
   g_error ("no convergence in %u passes", max_passes);
 }
 
-/* HQ holds exactly what the device says it acknowledged, each event once, each hash right
- * (recomputed by PostgreSQL from the canonical bytes HQ stored) and chained; and every photo
- * whole in the blob folder. */
-static void
-assert_converged (SyncDevice *d, GPtrArray *photos)
-{
-  const char *device = mend_store_get_device_id (d->store);
-  g_autofree char *at_hq = sync_test_hq_events (device);
-  g_autofree char *on_device = sync_device_acknowledged (d);
-  gint64 total;
-
-  g_assert_cmpint (sync_device_count (d, "pending"), ==, 0);
-  g_assert_cmpint (sync_device_count (d, "parked"), ==, 0);
-  g_assert_cmpstr (at_hq, ==, on_device);
-  total = sync_device_count (d, "acknowledged");
-  g_assert_cmpint (
-      mend_test_hq_count (sync_test_hq, "SELECT count(*) FROM events WHERE device = $1", device),
-      ==, total);
-  g_assert_cmpint (mend_test_hq_count (sync_test_hq,
-                                       "SELECT count(DISTINCT id) FROM events WHERE device = $1",
-                                       device),
-                   ==, total);
-  g_assert_cmpint (mend_test_hq_count (sync_test_hq,
-                                       "SELECT count(*) FROM events WHERE device = $1 AND hash = "
-                                       "encode(sha256(decode(prev_hash, 'hex') || canonical), "
-                                       "'hex')",
-                                       device),
-                   ==, total);
-  g_assert_cmpint (mend_test_hq_count (sync_test_hq,
-                                       "SELECT count(*) FROM events e JOIN events p ON p.device "
-                                       "= e.device AND p.seq = e.seq - 1 WHERE e.device = $1 AND "
-                                       "e.prev_hash = p.hash",
-                                       device),
-                   ==, total - 1);
-  for (guint i = 0; photos != NULL && i < photos->len; i++)
-    {
-      const char *sha256 = g_ptr_array_index (photos, i);
-
-      g_assert_true (sync_test_hq_has_blob (sha256));
-      g_assert_cmpint (mend_test_hq_count (sync_test_hq,
-                                           "SELECT count(*) FROM events WHERE kind = "
-                                           "'photo.taken' AND payload ->> 'sha256' = $1",
-                                           sha256),
-                       ==, 1);
-    }
-  {
-    g_autoptr (GError) error = NULL;
-    g_autoptr (MendSyncCounts) counts = mend_store_sync_get_counts (d->store, &error);
-
-    g_assert_no_error (error);
-    g_assert_cmpint (counts->photos_waiting, ==, 0);
-    g_assert_cmpint (counts->bytes_waiting, ==, 0);
-    g_assert_cmpint (counts->photos_problem, ==, 0);
-  }
-}
-
 static MendCuttingProxy *
 proxy_for (SyncDevice *d, guint32 seed)
 {
@@ -139,7 +83,7 @@ test_cut_day (SyncDevice *d, gconstpointer data)
   /* Connections are kept alive across requests, so one cut can fall in any request. */
   g_assert_cmpuint (mend_cutting_proxy_get_cuts (proxy), >=, 20);
   g_assert_cmpuint (passes, >, 1);
-  assert_converged (d, photos);
+  sync_test_assert_converged (d, photos);
   mend_cutting_proxy_set_cuts (proxy, 0, 0, 0);
 
   /* One more pass, now without cuts, sends nothing. */
@@ -150,7 +94,7 @@ test_cut_day (SyncDevice *d, gconstpointer data)
     g_assert_cmpint (again->events_acknowledged, ==, 0);
     g_assert_cmpint (again->photos_uploaded, ==, 0);
   }
-  assert_converged (d, photos);
+  sync_test_assert_converged (d, photos);
   mend_test_reliability_row ("connection cut mid-request during a day's sync",
                              mend_cutting_proxy_get_cuts (proxy), MEND_RELIABILITY_NOTHING_LOST);
 }
@@ -247,7 +191,7 @@ test_hq_killed (SyncDevice *d, gconstpointer data)
 
   mend_cutting_proxy_set_throttle (proxy, 0);
   converge (d, 20);
-  assert_converged (d, photos);
+  sync_test_assert_converged (d, photos);
   /* Once mid-batch, once mid-photo. */
   mend_test_reliability_row ("mend-hq killed (SIGKILL) mid-sync", 2, MEND_RELIABILITY_NOTHING_LOST);
 }
@@ -332,7 +276,19 @@ test_mendctl_killed (SyncDevice *d, gconstpointer data)
   g_assert_cmpuint (kills, >=, 3);
 
   mend_cutting_proxy_set_throttle (proxy, 0);
-  g_assert_cmpint (mendctl_sync (d, FALSE), ==, 0);
+  /* HQ may not yet have seen the last killed run's connection drop and still hold its photo
+   * upload, which a new run is told to try later (5); the run after that finishes. */
+  {
+    int status = 5;
+
+    for (guint run = 0; run < 3 && status == 5; run++)
+      {
+        status = mendctl_sync (d, FALSE);
+        if (status != 0)
+          g_test_message ("a run after the kills ended with %d", status);
+      }
+    g_assert_cmpint (status, ==, 0);
+  }
   sync_device_reopen (d);
   {
     g_autoptr (GError) error = NULL;
@@ -340,7 +296,7 @@ test_mendctl_killed (SyncDevice *d, gconstpointer data)
     g_assert_true (mend_store_verify (d->store, NULL, &error));
     g_assert_no_error (error);
   }
-  assert_converged (d, photos);
+  sync_test_assert_converged (d, photos);
   mend_test_reliability_row ("mendctl sync killed (SIGKILL) part way", kills,
                              MEND_RELIABILITY_NOTHING_LOST);
 }
@@ -370,7 +326,7 @@ test_offline (SyncDevice *d, gconstpointer data)
       mend_test_hq_count (sync_test_hq, "SELECT count(*) FROM events WHERE device = $1", device),
       ==, 0);
   g_assert_cmpint (mendctl_sync (d, FALSE), ==, 0);
-  assert_converged (d, photos);
+  sync_test_assert_converged (d, photos);
   mend_test_reliability_row ("no network at all during a sync", 1, MEND_RELIABILITY_NOTHING_LOST);
 }
 
@@ -398,7 +354,7 @@ test_metered (SyncDevice *d, gconstpointer data)
     g_assert_false (sync_test_hq_has_blob (g_ptr_array_index (photos, i)));
   mend_sync_engine_set_send_photos (d->engine, TRUE);
   converge (d, 3);
-  assert_converged (d, photos);
+  sync_test_assert_converged (d, photos);
 }
 
 typedef struct
@@ -469,7 +425,7 @@ test_two_devices (SyncDevice *d, gconstpointer data)
   guint cuts = 0;
   for (int i = 0; i < 2; i++)
     {
-      assert_converged (devices[i], photos[i]);
+      sync_test_assert_converged (devices[i], photos[i]);
       cuts += mend_cutting_proxy_get_cuts (proxies[i]);
       g_ptr_array_unref (photos[i]);
       mend_cutting_proxy_free (proxies[i]);
@@ -602,7 +558,7 @@ test_manifest_deletes_site (SyncDevice *d, gconstpointer data)
     g_assert_true (on_site);
   }
   /* Events are never touched: the check-in went to HQ like any other. */
-  assert_converged (d, NULL);
+  sync_test_assert_converged (d, NULL);
 
   /* Checked out. HQ no longer has the session, so what it says of the check-out is reported,
    * not asserted: see sync/README.md, "Scheduler" (a deleted session's last events). */

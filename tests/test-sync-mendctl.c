@@ -10,6 +10,7 @@
 
 #include "mend-demo.h"
 #include "mend-sync-token.h"
+#include "mend-test-logs.h"
 #include "mend-test-reliability.h"
 #include "mend-time.h"
 #include "test-sync-util.h"
@@ -62,6 +63,7 @@ mendctl (const char *db, const char *const *args)
 
   g_subprocess_communicate_utf8 (process, NULL, NULL, &run.out, &run.err, &error);
   g_assert_no_error (error);
+  mend_test_log_keep ("mendctl", run.err, -1);
   g_assert_true (g_subprocess_get_if_exited (process));
   run.status = g_subprocess_get_exit_status (process);
   return run;

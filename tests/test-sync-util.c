@@ -21,9 +21,17 @@ char *sync_test_team;
 static void
 import_reference (void)
 {
+  sync_test_import_reference (SYNC_TEST_SESSIONS, SYNC_TEST_PEOPLE, mend_time_today_at (9, 0, 0));
+}
+
+/* Imports mend_test_fixture_manifest(@n_sessions, @people_per_session, @first_start_ms) into
+ * HQ for the team, replacing what it held; the supervisor's PIN is 2468. */
+void
+sync_test_import_reference (int n_sessions, int people_per_session, gint64 first_start_ms)
+{
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) lists = mend_test_fixture_manifest (SYNC_TEST_SESSIONS, SYNC_TEST_PEOPLE,
-                                                             mend_time_today_at (9, 0, 0));
+  g_autoptr (JsonObject) lists
+      = mend_test_fixture_manifest (n_sessions, people_per_session, first_start_ms);
   g_autoptr (JsonNode) node = json_node_new (JSON_NODE_OBJECT);
   g_autofree char *pin_hash = mend_pin_hash ("2468", &error);
   g_autofree char *text = NULL;
@@ -396,4 +404,60 @@ sync_test_hq_has_blob (const char *sha256)
     return FALSE;
   hash = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *)contents, length);
   return g_str_equal (hash, sha256);
+}
+
+/* HQ holds exactly what the device says it acknowledged, each event once, each hash right
+ * (recomputed by PostgreSQL from the canonical bytes HQ stored) and chained; and every photo
+ * whole in the blob folder. */
+void
+sync_test_assert_converged (SyncDevice *d, GPtrArray *photos)
+{
+  const char *device = mend_store_get_device_id (d->store);
+  g_autofree char *at_hq = sync_test_hq_events (device);
+  g_autofree char *on_device = sync_device_acknowledged (d);
+  gint64 total;
+
+  g_assert_cmpint (sync_device_count (d, "pending"), ==, 0);
+  g_assert_cmpint (sync_device_count (d, "parked"), ==, 0);
+  g_assert_cmpstr (at_hq, ==, on_device);
+  total = sync_device_count (d, "acknowledged");
+  g_assert_cmpint (
+      mend_test_hq_count (sync_test_hq, "SELECT count(*) FROM events WHERE device = $1", device),
+      ==, total);
+  g_assert_cmpint (mend_test_hq_count (sync_test_hq,
+                                       "SELECT count(DISTINCT id) FROM events WHERE device = $1",
+                                       device),
+                   ==, total);
+  g_assert_cmpint (mend_test_hq_count (sync_test_hq,
+                                       "SELECT count(*) FROM events WHERE device = $1 AND hash = "
+                                       "encode(sha256(decode(prev_hash, 'hex') || canonical), "
+                                       "'hex')",
+                                       device),
+                   ==, total);
+  g_assert_cmpint (mend_test_hq_count (sync_test_hq,
+                                       "SELECT count(*) FROM events e JOIN events p ON p.device "
+                                       "= e.device AND p.seq = e.seq - 1 WHERE e.device = $1 AND "
+                                       "e.prev_hash = p.hash",
+                                       device),
+                   ==, total - 1);
+  for (guint i = 0; photos != NULL && i < photos->len; i++)
+    {
+      const char *sha256 = g_ptr_array_index (photos, i);
+
+      g_assert_true (sync_test_hq_has_blob (sha256));
+      g_assert_cmpint (mend_test_hq_count (sync_test_hq,
+                                           "SELECT count(*) FROM events WHERE kind = "
+                                           "'photo.taken' AND payload ->> 'sha256' = $1",
+                                           sha256),
+                       ==, 1);
+    }
+  {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (MendSyncCounts) counts = mend_store_sync_get_counts (d->store, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (counts->photos_waiting, ==, 0);
+    g_assert_cmpint (counts->bytes_waiting, ==, 0);
+    g_assert_cmpint (counts->photos_problem, ==, 0);
+  }
 }

@@ -24,6 +24,7 @@ void sync_test_hq_stop (void);
 char *sync_test_url (void);
 char *sync_test_code (void);
 void sync_test_revoke (const char *device_id);
+void sync_test_import_reference (int n_sessions, int people_per_session, gint64 first_start_ms);
 
 typedef struct
 {
@@ -66,5 +67,9 @@ char *sync_test_hq_events (const char *device_id);
 char *sync_device_acknowledged (SyncDevice *d);
 gint64 sync_device_count (SyncDevice *d, const char *sync_state);
 gboolean sync_test_hq_has_blob (const char *sha256);
+/* HQ holds exactly the events the device acknowledged, none pending or parked, each once, each
+ * hash recomputed by PostgreSQL and chained; and each of @photos (sha256 strings, nullable)
+ * whole in HQ's blob folder, named by one photo.taken event. */
+void sync_test_assert_converged (SyncDevice *d, GPtrArray *photos);
 
 G_END_DECLS

@@ -129,10 +129,22 @@ def on_alarm(signum, frame):
     raise Failure("the whole test took longer than %d s" % TOTAL_SECONDS)
 
 
+def keep_log(what, text):
+    """Appends text to MEND_TEST_LOG_DIR/test-ui-e2e-WHAT.log when that variable is set, for
+    the search for personal data in every log the suite writes (tests/check-logs-private.sh)."""
+    folder = os.environ.get("MEND_TEST_LOG_DIR")
+    if not folder or not text:
+        return
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "test-ui-e2e-%s.log" % what), "a", encoding="utf-8") as f:
+        f.write(text)
+
+
 def mendctl(*args):
     out = subprocess.run(
         [mendctl_path, "--db", store, *args], capture_output=True, text=True, timeout=60
     )
+    keep_log("mendctl", out.stderr)
     if out.returncode != 0:
         raise Failure("mendctl %s exited %d: %s" % (" ".join(args), out.returncode, out.stderr))
     return out.stdout
@@ -535,6 +547,11 @@ try:
 finally:
     signal.alarm(0)
     stop_mend()
+    try:
+        with open(mend_log, encoding="utf-8", errors="replace") as f:
+            keep_log("mend", f.read())
+    except OSError:
+        pass
     if not failed:
         shutil.rmtree(workdir, ignore_errors=True)
     else:

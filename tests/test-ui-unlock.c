@@ -5,7 +5,10 @@
 
 #include <string.h>
 
+#include "mend-store-lockout.h"
+#include "mend-test-reliability.h"
 #include "mend-test-ui.h"
+#include "mend-time.h"
 #include "pages/session/mend-session-page.h"
 #include "pages/today/mend-today-page.h"
 #include "pages/unlock/mend-unlock-page.h"
@@ -59,7 +62,7 @@ test_wrong_pin (Fixture *t, gconstpointer data)
 {
   MendUnlockPage *page = MEND_UNLOCK_PAGE (mend_window_get_page (t->window, "unlock"));
 
-  for (guint i = 1; i <= MEND_UNLOCK_FREE_TRIES; i++)
+  for (guint i = 1; i <= MEND_LOCKOUT_FREE_TRIES; i++)
     {
       mend_test_ui_unlock (t, "sup-joe", "0000");
       g_assert_true (mend_window_get_locked (t->window));
@@ -70,20 +73,91 @@ test_wrong_pin (Fixture *t, gconstpointer data)
   /* The next wrong PIN makes the keypad wait, and while it waits no PIN is taken at all. */
   mend_test_ui_unlock (t, "sup-joe", "1111");
   g_assert_true (mend_window_get_locked (t->window));
-  g_assert_cmpuint (mend_unlock_page_get_failures (page), ==, MEND_UNLOCK_FREE_TRIES + 1);
+  g_assert_cmpuint (mend_unlock_page_get_failures (page), ==, MEND_LOCKOUT_FREE_TRIES + 1);
   g_assert_cmpuint (mend_unlock_page_get_wait_seconds (page), >, 0);
-  g_assert_cmpuint (mend_unlock_page_get_wait_seconds (page), <=, MEND_UNLOCK_WAIT_BASE_S);
+  g_assert_cmpuint (mend_unlock_page_get_wait_seconds (page), <=, MEND_LOCKOUT_WAIT_BASE_MS / 1000);
   mend_test_ui_try_activate (GTK_WIDGET (page), "unlock.key", "s", "1");
   g_assert_cmpuint (mend_unlock_page_get_pin_length (page), ==, 0);
   mend_test_ui_try_activate (GTK_WIDGET (page), "unlock.submit", NULL);
   g_assert_false (mend_unlock_page_get_busy (page));
 
   /* The right PIN after the wait unlocks, and the count starts again. */
-  mend_test_ui_wait_for (wait_over, page, (MEND_UNLOCK_WAIT_BASE_S + 2) * 1000);
+  mend_test_ui_wait_for (wait_over, page, MEND_LOCKOUT_WAIT_BASE_MS + 2000);
   mend_test_ui_unlock (t, "sup-joe", "1357");
   g_assert_false (mend_window_get_locked (t->window));
   g_assert_cmpstr (mend_recorder_get_supervisor_id (t->recorder), ==, "sup-joe");
   g_assert_cmpuint (mend_unlock_page_get_failures (page), ==, 0);
+}
+
+/* The wrong PINs are in the store: the app started again on it (as after a pulled battery)
+ * still waits, and the next wrong PIN doubles the wait from where it was. */
+static void
+test_wrong_pin_after_restart (Fixture *t, gconstpointer data)
+{
+  MendUnlockPage *page = MEND_UNLOCK_PAGE (mend_window_get_page (t->window, "unlock"));
+  g_autoptr (GError) error = NULL;
+  MendLockout lockout = { 0 };
+
+  for (guint i = 0; i <= MEND_LOCKOUT_FREE_TRIES; i++)
+    mend_test_ui_unlock (t, "sup-joe", "0000");
+  g_assert_cmpuint (mend_unlock_page_get_wait_seconds (page), >, 0);
+
+  mend_test_ui_reopen (t);
+  page = MEND_UNLOCK_PAGE (mend_window_get_page (t->window, "unlock"));
+  g_assert_cmpuint (mend_unlock_page_get_failures (page), ==, MEND_LOCKOUT_FREE_TRIES + 1);
+  g_assert_cmpuint (mend_unlock_page_get_wait_seconds (page), >, 0);
+  g_assert_cmpuint (mend_unlock_page_get_wait_seconds (page), <=, MEND_LOCKOUT_WAIT_BASE_MS / 1000);
+  /* The new window's keypad takes nothing while it waits, not even the right PIN. */
+  mend_test_ui_activate (GTK_WIDGET (page), "unlock.pick", "s", "sup-joe");
+  mend_test_ui_try_activate (GTK_WIDGET (page), "unlock.key", "s", "1");
+  g_assert_cmpuint (mend_unlock_page_get_pin_length (page), ==, 0);
+  mend_test_ui_try_activate (GTK_WIDGET (page), "unlock.submit", NULL);
+  g_assert_false (mend_unlock_page_get_busy (page));
+  g_assert_true (mend_window_get_locked (t->window));
+
+  /* After the wait, one more wrong PIN: the fourth in a row, so twice the first wait. */
+  mend_test_ui_wait_for (wait_over, page, MEND_LOCKOUT_WAIT_BASE_MS + 2000);
+  mend_test_ui_unlock (t, "sup-joe", "9999");
+  g_assert_cmpuint (mend_unlock_page_get_failures (page), ==, MEND_LOCKOUT_FREE_TRIES + 2);
+  g_assert_cmpuint (mend_unlock_page_get_wait_seconds (page), >, MEND_LOCKOUT_WAIT_BASE_MS / 1000);
+  g_assert_cmpuint (mend_unlock_page_get_wait_seconds (page), <=,
+                    2 * MEND_LOCKOUT_WAIT_BASE_MS / 1000);
+  g_assert_true (mend_store_lockout_get (t->store, mend_time_now_ms (), &lockout, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (lockout.failures, ==, MEND_LOCKOUT_FREE_TRIES + 2);
+  g_assert_cmpint (lockout.wait_left_ms, >, MEND_LOCKOUT_WAIT_BASE_MS);
+  mend_test_reliability_row ("the app restarted during a PIN lockout", 1,
+                             MEND_RELIABILITY_NOTHING_LOST);
+}
+
+static gboolean
+waiting (gpointer data)
+{
+  return mend_unlock_page_get_wait_seconds (data) > 0;
+}
+
+/* A wrong PIN whose check is cut short by a reset of the page (a lock, Back to Unlock) is
+ * recorded all the same, and its wait applies once the check ends. */
+static void
+test_wrong_pin_reset_while_checking (Fixture *t, gconstpointer data)
+{
+  MendUnlockPage *page = MEND_UNLOCK_PAGE (mend_window_get_page (t->window, "unlock"));
+  g_autoptr (GError) error = NULL;
+  MendLockout lockout = { 0 };
+
+  for (guint i = 0; i < MEND_LOCKOUT_FREE_TRIES; i++)
+    mend_test_ui_unlock (t, "sup-ana", "0000");
+  mend_test_ui_activate (GTK_WIDGET (page), "unlock.pick", "s", "sup-ana");
+  for (guint i = 0; i < 4; i++)
+    mend_test_ui_activate (GTK_WIDGET (page), "unlock.key", "s", "7");
+  mend_test_ui_activate (GTK_WIDGET (page), "unlock.submit", NULL);
+  g_assert_true (mend_unlock_page_get_busy (page));
+  mend_unlock_page_reset (page);
+  g_assert_false (mend_unlock_page_get_busy (page));
+  mend_test_ui_wait_for (waiting, page, 20000);
+  g_assert_cmpuint (mend_unlock_page_get_failures (page), ==, MEND_LOCKOUT_FREE_TRIES + 1);
+  g_assert_true (mend_store_lockout_get (t->store, mend_time_now_ms (), &lockout, &error));
+  g_assert_cmpuint (lockout.failures, ==, MEND_LOCKOUT_FREE_TRIES + 1);
 }
 
 static void
@@ -154,6 +228,10 @@ main (int argc, char **argv)
               fixture_tear_down);
   g_test_add ("/ui/unlock/wrong-pin", Fixture, NULL, fixture_set_up, test_wrong_pin,
               fixture_tear_down);
+  g_test_add ("/ui/unlock/wrong-pin-after-restart", Fixture, NULL, fixture_set_up,
+              test_wrong_pin_after_restart, fixture_tear_down);
+  g_test_add ("/ui/unlock/wrong-pin-reset-while-checking", Fixture, NULL, fixture_set_up,
+              test_wrong_pin_reset_while_checking, fixture_tear_down);
   g_test_add ("/ui/unlock/lock-and-unlock", Fixture, NULL, fixture_set_up, test_lock_and_unlock,
               fixture_tear_down);
   g_test_add ("/ui/unlock/idle-lock", Fixture, NULL, fixture_set_up, test_idle_lock,

@@ -7,11 +7,15 @@
 
 #include <glib/gi18n.h>
 
+#include "mend-damaged-window.h"
 #include "mend-gps-source.h"
+#include "mend-names.h"
 #include "mend-recorder.h"
+#include "mend-salvage.h"
 #include "mend-store-sync-status.h"
 #include "mend-store.h"
 #include "mend-sync-scheduler.h"
+#include "mend-time.h"
 #include "mend-window.h"
 
 struct _MendApplication
@@ -26,6 +30,10 @@ struct _MendApplication
   MendSyncStatus *sync_status;
   MendSyncEngine *engine;
   MendSyncScheduler *scheduler;
+  /* Why the store could not be opened, when it is damaged: the app then shows only
+   * MendDamagedWindow, which offers to export what can be read. */
+  GError *damaged;
+  char *damaged_path;
 };
 
 G_DEFINE_FINAL_TYPE (MendApplication, mend_application, ADW_TYPE_APPLICATION)
@@ -81,6 +89,15 @@ mend_application_handle_local_options (GApplication *app, GVariantDict *options)
     g_autofree char *path = self->db_path ? g_strdup (self->db_path) : mend_store_default_path ();
 
     self->store = mend_store_open (path, MEND_STORE_OPEN_DEFAULT, &error);
+    /* A damaged store is said so on screen, with a way to export what can be read; it is not
+     * an exit with a message a supervisor never sees. */
+    if (self->store == NULL && g_error_matches (error, MEND_STORE_ERROR, MEND_STORE_ERROR_CORRUPT))
+      {
+        g_printerr (_ ("mend: the store %s is damaged: %s\n"), path, error->message);
+        self->damaged = g_steal_pointer (&error);
+        self->damaged_path = g_steal_pointer (&path);
+        return -1;
+      }
     if (self->store == NULL)
       {
         g_printerr (_ ("mend: could not open the store %s: %s\n"), path, error->message);
@@ -116,6 +133,47 @@ open_sync_cb (gpointer user_data)
 }
 
 static void
+drop_names_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  guint dropped = 0;
+
+  if (!mend_store_drop_names (task_data, mend_time_now_ms (), &dropped, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_int (task, dropped);
+}
+
+static void
+names_dropped_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  gssize dropped = g_task_propagate_int (G_TASK (result), &error);
+
+  /* A count and the store's own message only: never a name. */
+  if (dropped < 0)
+    g_message ("Could not drop the names of people with no session today or tomorrow: %s",
+               error->message);
+  else
+    g_debug ("Dropped %" G_GSSIZE_FORMAT " names of people with no session today or tomorrow",
+             dropped);
+}
+
+/* Names of people with no session today or tomorrow leave the device at every start (a
+ * manifest drops them too, but a device may go days without one), and the file is rewritten so
+ * they are in no free page. On a thread: the rewrite takes the store's write lock, which the
+ * window never waits for. */
+static void
+drop_names (MendApplication *self)
+{
+  g_autoptr (GTask) task = g_task_new (NULL, NULL, names_dropped_cb, NULL);
+
+  g_task_set_source_tag (task, drop_names);
+  g_task_set_task_data (task, g_object_ref (self->store), g_object_unref);
+  g_task_run_in_thread (task, drop_names_thread);
+}
+
+static void
 open_services (MendApplication *self)
 {
   g_autoptr (MendGpsSource) gps = NULL;
@@ -132,9 +190,61 @@ open_services (MendApplication *self)
       else
         mend_gps_source_start (gps);
     }
+  drop_names (self);
   self->recorder = mend_recorder_new (self->store, gps);
   self->sync_status = mend_store_sync_status_new (self->recorder);
   g_idle_add_full (G_PRIORITY_LOW, open_sync_cb, g_object_ref (self), g_object_unref);
+}
+
+static void
+quick_check_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+
+  if (mend_salvage_quick_check (task_data, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/* Damage found after the window opened: the damaged-store window takes its place, and sync
+ * stops, so nothing more is read from or written to the damaged file than the export needs. */
+static void
+quick_check_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  MendApplication *self = MEND_APPLICATION (source);
+  g_autoptr (GError) error = NULL;
+  GtkWindow *window;
+  MendDamagedWindow *damaged;
+
+  if (g_task_propagate_boolean (G_TASK (result), &error)
+      || !g_error_matches (error, MEND_STORE_ERROR, MEND_STORE_ERROR_CORRUPT)
+      || self->damaged != NULL)
+    return;
+  g_printerr (_ ("mend: the store %s is damaged: %s\n"), mend_store_get_path (self->store),
+              error->message);
+  if (self->scheduler != NULL)
+    mend_sync_scheduler_stop (self->scheduler);
+  self->damaged_path = g_strdup (mend_store_get_path (self->store));
+  self->damaged = g_steal_pointer (&error);
+  window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  damaged = mend_damaged_window_new (GTK_APPLICATION (self), self->damaged_path, self->damaged);
+  gtk_window_present (GTK_WINDOW (damaged));
+  if (window != NULL)
+    gtk_window_destroy (window);
+}
+
+/* mend_store_open() reads only the schema and the device row; damage in the middle of the file
+ * would show only when a record or a read reaches it. Every page is checked once per start, on
+ * a thread while the window opens. */
+static void
+start_quick_check (MendApplication *self)
+{
+  g_autoptr (GTask) task = g_task_new (self, NULL, quick_check_done_cb, NULL);
+
+  g_task_set_source_tag (task, start_quick_check);
+  g_task_set_task_data (task, g_strdup (mend_store_get_path (self->store)), g_free);
+  g_task_run_in_thread (task, quick_check_thread);
 }
 
 static void
@@ -143,10 +253,16 @@ mend_application_activate (GApplication *app)
   MendApplication *self = MEND_APPLICATION (app);
   GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (app));
 
+  if (window == NULL && self->damaged != NULL)
+    window = GTK_WINDOW (
+        mend_damaged_window_new (GTK_APPLICATION (app), self->damaged_path, self->damaged));
   if (window == NULL)
     {
       if (self->recorder == NULL)
-        open_services (self);
+        {
+          open_services (self);
+          start_quick_check (self);
+        }
       window = GTK_WINDOW (mend_window_new (GTK_APPLICATION (app), self->recorder,
                                             self->sync_status, self->settings));
       if (self->scheduler != NULL)
@@ -225,6 +341,8 @@ mend_application_finalize (GObject *object)
   MendApplication *self = MEND_APPLICATION (object);
 
   g_free (self->db_path);
+  g_clear_error (&self->damaged);
+  g_free (self->damaged_path);
   g_clear_object (&self->scheduler);
   g_clear_object (&self->engine);
   g_clear_object (&self->sync_status);

@@ -109,8 +109,15 @@ mend_ui_error_message (const GError *error)
   if (g_error_matches (error, MEND_STORE_ERROR, MEND_STORE_ERROR_FULL))
     return g_strdup (_ ("The device is full, so this was not saved. Free some space (sync and "
                         "purge old photos), then try again: what you entered is still here."));
-  if (g_error_matches (error, MEND_STORE_ERROR, MEND_STORE_ERROR_UNWRITABLE)
-      || g_error_matches (error, MEND_STORE_ERROR, MEND_STORE_ERROR_IO))
+  /* Storage gone read-only (a worn card remounts itself so): what is recorded stays readable;
+   * nothing new can be saved until the storage is fixed and Mend opens the store again. */
+  if (g_error_matches (error, MEND_STORE_ERROR, MEND_STORE_ERROR_UNWRITABLE))
+    return g_strdup_printf (_ ("This device's storage cannot be written (it may have become "
+                               "read-only), so this was not saved. Everything recorded before is "
+                               "safe and what you entered is still here. Once the storage is "
+                               "fixed, restart Mend and try again. (%s)"),
+                            error->message);
+  if (g_error_matches (error, MEND_STORE_ERROR, MEND_STORE_ERROR_IO))
     return g_strdup_printf (_ ("The device could not save this (%s). What you entered is still "
                                "here: try again."),
                             error->message);

@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "mend-storage-check.h"
 #include "pages/check-out/mend-check-out-page.h"
 #include "pages/correct/mend-correct-page.h"
 #include "pages/enrol/mend-enrol-page.h"
@@ -31,6 +32,7 @@ struct _MendWindow
   gint64 last_input_us;
   guint idle_source;
   char *session_id;
+  GCancellable *storage_cancellable;
 
   AdwToastOverlay *toasts;
   GtkStack *lock_stack;
@@ -397,6 +399,52 @@ mend_window_set_scheduler (MendWindow *self, MendSyncScheduler *scheduler)
 }
 
 static void
+storage_checked_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (MendWindow) self = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *detail = NULL;
+  MendStorageVerdict verdict = mend_storage_check_folder_finish (result, &detail, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->storage_cancellable);
+  /* The detail names a device, nothing personal: it may go to the log. */
+  g_debug ("Storage: %s (%s)", mend_storage_verdict_to_string (verdict), detail);
+  mend_today_page_set_storage (self->today_page, verdict);
+  mend_settings_page_set_storage (self->settings_page, verdict, detail);
+}
+
+/**
+ * mend_window_check_storage:
+ * @sys_root: (nullable): where sysfs is; %NULL for "/sys"
+ *
+ * Checks, on a worker thread, whether the store's folder is on an encrypted block device
+ * (mend_storage_check_folder()), and shows the verdict on the Today and Settings pages.
+ */
+void
+mend_window_check_storage (MendWindow *self, const char *sys_root)
+{
+  g_autofree char *folder = NULL;
+
+  g_return_if_fail (MEND_IS_WINDOW (self));
+
+  g_cancellable_cancel (self->storage_cancellable);
+  g_clear_object (&self->storage_cancellable);
+  self->storage_cancellable = g_cancellable_new ();
+  folder = g_path_get_dirname (mend_store_get_path (mend_recorder_get_store (self->recorder)));
+  mend_storage_check_folder_async (folder, sys_root, self->storage_cancellable, storage_checked_cb,
+                                   g_object_ref (self));
+}
+
+gboolean
+mend_window_get_storage_checking (MendWindow *self)
+{
+  g_return_val_if_fail (MEND_IS_WINDOW (self), FALSE);
+  return self->storage_cancellable != NULL;
+}
+
+static void
 show_settings_action (GtkWidget *widget, const char *name, GVariant *param)
 {
   show_content (MEND_WINDOW (widget), "settings");
@@ -443,6 +491,8 @@ mend_window_dispose (GObject *object)
   MendWindow *self = MEND_WINDOW (object);
 
   g_clear_handle_id (&self->idle_source, g_source_remove);
+  g_cancellable_cancel (self->storage_cancellable);
+  g_clear_object (&self->storage_cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), MEND_TYPE_WINDOW);
   g_clear_object (&self->recorder);
   g_clear_object (&self->sync_status);
@@ -564,6 +614,8 @@ mend_window_new (GtkApplication *app,
   update_badge (self);
 
   self->idle_source = g_timeout_add_seconds (IDLE_CHECK_SECONDS, idle_check_cb, self);
+  /* On a thread: sysfs is read while the first frame is drawn, never before it. */
+  mend_window_check_storage (self, NULL);
   mend_window_lock (self);
   return self;
 }

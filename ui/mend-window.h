@@ -27,5 +27,10 @@ void mend_window_check_idle (MendWindow *self, gint64 now_us);
  * supervisors is being enrolled from the Unlock page. */
 const char *mend_window_get_visible_page (MendWindow *self);
 GtkWidget *mend_window_get_page (MendWindow *self, const char *name);
+/* Whether the store's folder is on an encrypted disk, checked off the main thread; the Today
+ * and Settings pages warn when it is not. mend_window_new() starts it on the real sysfs; a test
+ * may run it again on a sysfs tree of its own (@sys_root). */
+void mend_window_check_storage (MendWindow *self, const char *sys_root);
+gboolean mend_window_get_storage_checking (MendWindow *self);
 
 G_END_DECLS

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "mend-test-hq.h"
+#include "mend-test-reliability.h"
 #include "mend-wire.h"
 
 /* HQ's request handling fed raw, damaged HTTP: not libFuzzer (the server is a separate process
@@ -312,6 +313,8 @@ test_mutated_requests (void)
                   "unanswered",
                   sent, by_class[1], by_class[2], by_class[3], by_class[4], by_class[5], silent);
   g_assert_cmpuint (sent, >, 0);
+  mend_test_reliability_row ("hostile input: mutated HTTP requests to a running mend-hq", sent,
+                             MEND_RELIABILITY_REFUSED);
 }
 
 int

@@ -6,16 +6,24 @@
 #include "mend-fuzz.h"
 
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <stdlib.h>
 
-/* Errors and criticals go to the default writer, which aborts on them (they are in the
- * always-fatal mask); everything else is what hostile input is expected to cause, and printing
- * it would only slow the fuzzer down. */
+/* Errors and criticals are printed and end the program with abort(). GLib's own writer would
+ * end it with a breakpoint trap (SIGTRAP), which libFuzzer does not catch, so the input would
+ * not be kept. Everything else is what hostile input is expected to cause, and printing it
+ * would only slow the fuzzer down. */
 static GLogWriterOutput
 writer_cb (GLogLevelFlags log_level, const GLogField *fields, gsize n_fields, gpointer user_data)
 {
   if (log_level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL))
-    return g_log_writer_default (log_level, fields, n_fields, user_data);
+    {
+      g_autofree char *line = g_log_writer_format_fields (log_level, fields, n_fields, FALSE);
+
+      fprintf (stderr, "%s\n", line);
+      fflush (stderr);
+      abort ();
+    }
   return G_LOG_WRITER_HANDLED;
 }
 

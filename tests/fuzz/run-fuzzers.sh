@@ -10,7 +10,9 @@
 # sanitizer report, a leak, a timeout or an allocation over the limit leaves the input in
 # BUILD/fuzz-crashes/TARGET/ and fails the run. To keep one as a regression test, copy it into
 # tests/fuzz/corpus/TARGET/: the sanitizer build's fuzz-replay-TARGET test feeds it every file
-# there.
+# there. hq-request starts its own PostgreSQL 15 cluster (PG_BINDIR, by default
+# /usr/lib/postgresql/15/bin). With MEND_RELIABILITY_LOG set, each target that ends without a
+# crash appends a row for docs/RELIABILITY.md: its hostile input and how many inputs it ran.
 set -uo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,8 +29,29 @@ case "$build" in /*) ;; *) build=$root/$build ;; esac
 targets=("$@")
 if [ "${#targets[@]}" -eq 0 ]; then
   targets=(wire-events wire-results wire-error wire-enrol wire-manifest wire-headers
-           manifest-apply geofence hq-csv photo)
+           manifest-apply geofence hq-csv photo hq-geojson hq-request)
 fi
+
+# The row each target adds to docs/RELIABILITY.md when it ends without a crash
+# (tests/reliability/row.sh; only when MEND_RELIABILITY_LOG is set).
+. "$root/tests/reliability/row.sh"
+fault_of() {
+  case "$1" in
+    wire-events) echo "hostile input: random events batches as HQ reads them (libFuzzer)" ;;
+    wire-results) echo "hostile input: random answers to a batch as the device reads them (libFuzzer)" ;;
+    wire-error) echo "hostile input: random error objects from HQ (libFuzzer)" ;;
+    wire-enrol) echo "hostile input: random enrolment requests and answers (libFuzzer)" ;;
+    wire-manifest) echo "hostile input: random manifests as the device reads them (libFuzzer)" ;;
+    wire-headers) echo "hostile input: random Date and upload headers and blob paths (libFuzzer)" ;;
+    manifest-apply) echo "hostile input: random manifests applied to a device's store (libFuzzer)" ;;
+    geofence) echo "hostile input: random site boundaries (libFuzzer)" ;;
+    hq-csv) echo "hostile input: random CSV person files (libFuzzer)" ;;
+    photo) echo "hostile input: random photo files (libFuzzer)" ;;
+    hq-geojson) echo "hostile input: random GeoJSON site files (libFuzzer)" ;;
+    hq-request) echo "hostile input: random raw HTTP requests to HQ, through to its store (libFuzzer)" ;;
+    *) echo "hostile input: random input to the $1 fuzz target (libFuzzer)" ;;
+  esac
+}
 
 if [ ! -f "$build/build.ninja" ]; then
   CC=clang meson setup "$build" "$root" --buildtype=debugoptimized -Dfuzzing=true \
@@ -62,6 +85,7 @@ for target in "${targets[@]}"; do
     # are larger than JSON bodies.
     photo) extra=(-malloc_limit_mb=160 -max_len=65536) ;;
     hq-csv | wire-headers) extra=() ;;
+    hq-request) extra=(-dict="$here/http.dict" -max_len=16384) ;;
   esac
 
   # libFuzzer reads every folder given and writes what is new to the first.
@@ -73,6 +97,10 @@ for target in "${targets[@]}"; do
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
   if [ "$status" -eq 0 ]; then
     echo "ok $n - $target: ${runs:-?} runs in ${seconds} s, corpus $(ls "$work" | wc -l) inputs"
+    if [ -n "$runs" ] && [ "$runs" -gt 0 ]; then
+      reliability_row "$(fault_of "$target")" "$runs" "refused with a message" \
+        "tests/fuzz/run-fuzzers.sh $seconds $target"
+    fi
   else
     failed=$((failed + 1))
     echo "not ok $n - $target: exit $status after ${runs:-?} runs; input in $crashes, log $log"

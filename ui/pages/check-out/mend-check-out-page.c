@@ -42,6 +42,8 @@ struct _MendCheckOutPage
   GtkFlowBox *quality_box;
   GtkFlowBox *behaviour_box;
   GtkTextView *notes_view;
+  GtkWidget *alert_details_box;
+  GtkTextView *alert_details_view;
   GtkLabel *form_message;
   GtkLabel *credit_label;
   GtkLabel *review_label;
@@ -354,6 +356,7 @@ mend_check_out_page_load (MendCheckOutPage *self,
   set_string (self, &self->behaviour, "not_applicable", props[PROP_BEHAVIOUR]);
   set_boolean (self, &self->notes_sensitive, FALSE, props[PROP_NOTES_SENSITIVE]);
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->notes_view), "", -1);
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->alert_details_view), "", -1);
   build_outcomes (self);
   set_outcome (self, NULL);
   set_boolean (self, &self->alert_referrer, FALSE, props[PROP_ALERT_REFERRER]);
@@ -395,14 +398,38 @@ penalty_step_action (GtkWidget *widget, const char *name, GVariant *param)
 }
 
 static char *
-dup_notes (MendCheckOutPage *self)
+dup_text (GtkTextView *view)
 {
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (self->notes_view);
+  GtkTextBuffer *buffer = gtk_text_view_get_buffer (view);
   GtkTextIter start;
   GtkTextIter end;
 
   gtk_text_buffer_get_bounds (buffer, &start, &end);
   return gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
+}
+
+static char *
+dup_notes (MendCheckOutPage *self)
+{
+  return dup_text (self->notes_view);
+}
+
+/* What the referrer must know: only while "tell the referrer" is on (the field is hidden
+ * otherwise, and what was typed before switching it off is not sent), and only when there is
+ * more than blank space. */
+static char *
+dup_alert_details (MendCheckOutPage *self)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *stripped = NULL;
+
+  if (!self->alert_referrer)
+    return NULL;
+  text = dup_text (self->alert_details_view);
+  stripped = g_strstrip (g_strdup (text));
+  if (stripped[0] == '\0')
+    return NULL;
+  return g_steal_pointer (&text);
 }
 
 static void
@@ -416,6 +443,7 @@ review_action (GtkWidget *widget, const char *name, GVariant *param)
   g_autofree char *arrival = mend_ui_format_clock (self->arrived_at_ms);
   g_autofree char *finish = mend_ui_format_clock (self->finished_at_ms);
   g_autofree char *notes = dup_notes (self);
+  g_autofree char *details = dup_alert_details (self);
   g_autofree char *summary = NULL;
 
   if (outcome == NULL)
@@ -435,7 +463,10 @@ review_action (GtkWidget *widget, const char *name, GVariant *param)
                              rating_label (self->quality), rating_label (self->behaviour),
                              *notes ? notes : _ ("none"),
                              self->notes_sensitive ? _ (" (sensitive)") : "",
-                             self->alert_referrer ? _ ("yes") : _ ("no"), owed);
+                             !self->alert_referrer ? _ ("no")
+                             : details != NULL     ? _ ("yes, with details for HQ")
+                                                   : _ ("yes"),
+                             owed);
   mend_ui_set_named_label (self->credit_label, credit, _ ("Hours credited"));
   gtk_label_set_label (self->review_label, summary);
   set_label (self->review_message, NULL);
@@ -485,6 +516,7 @@ save_action (GtkWidget *widget, const char *name, GVariant *param)
 {
   MendCheckOutPage *self = MEND_CHECK_OUT_PAGE (widget);
   g_autofree char *notes = dup_notes (self);
+  g_autofree char *alert_details = dup_alert_details (self);
   MendCheckOut details = {
     .outcome = self->outcome,
     .arrived_at_ms = self->arrived_at_ms,
@@ -495,6 +527,7 @@ save_action (GtkWidget *widget, const char *name, GVariant *param)
     .notes = *notes ? notes : NULL,
     .sensitive = self->notes_sensitive,
     .alert_referrer = self->alert_referrer,
+    .alert_details = alert_details,
   };
 
   if (self->saving || self->participant_id == NULL)
@@ -544,6 +577,22 @@ mend_check_out_page_set_notes (MendCheckOutPage *self, const char *notes)
 {
   g_return_if_fail (MEND_IS_CHECK_OUT_PAGE (self));
   gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->notes_view), notes, -1);
+}
+
+/* What the referrer must know, as typed; for tests and a form restored after a refusal. */
+void
+mend_check_out_page_set_alert_details (MendCheckOutPage *self, const char *details)
+{
+  g_return_if_fail (MEND_IS_CHECK_OUT_PAGE (self));
+  gtk_text_buffer_set_text (gtk_text_view_get_buffer (self->alert_details_view), details, -1);
+}
+
+/* Whether the field for the referrer's details is shown: only with "tell the referrer" on. */
+gboolean
+mend_check_out_page_get_alert_details_shown (MendCheckOutPage *self)
+{
+  g_return_val_if_fail (MEND_IS_CHECK_OUT_PAGE (self), FALSE);
+  return gtk_widget_get_visible (self->alert_details_box);
 }
 
 gboolean
@@ -623,6 +672,8 @@ mend_check_out_page_class_init (MendCheckOutPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MendCheckOutPage, quality_box);
   gtk_widget_class_bind_template_child (widget_class, MendCheckOutPage, behaviour_box);
   gtk_widget_class_bind_template_child (widget_class, MendCheckOutPage, notes_view);
+  gtk_widget_class_bind_template_child (widget_class, MendCheckOutPage, alert_details_box);
+  gtk_widget_class_bind_template_child (widget_class, MendCheckOutPage, alert_details_view);
   gtk_widget_class_bind_template_child (widget_class, MendCheckOutPage, form_message);
   gtk_widget_class_bind_template_child (widget_class, MendCheckOutPage, credit_label);
   gtk_widget_class_bind_template_child (widget_class, MendCheckOutPage, review_label);

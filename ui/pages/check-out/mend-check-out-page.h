@@ -28,6 +28,8 @@ gint64 mend_check_out_page_get_finished_at (MendCheckOutPage *self);
 int mend_check_out_page_get_review_minutes (MendCheckOutPage *self);
 const char *mend_check_out_page_get_message (MendCheckOutPage *self);
 void mend_check_out_page_set_notes (MendCheckOutPage *self, const char *notes);
+void mend_check_out_page_set_alert_details (MendCheckOutPage *self, const char *details);
+gboolean mend_check_out_page_get_alert_details_shown (MendCheckOutPage *self);
 gboolean mend_check_out_page_get_saving (MendCheckOutPage *self);
 
 G_END_DECLS

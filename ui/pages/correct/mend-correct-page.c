@@ -85,6 +85,19 @@ reload (MendCorrectPage *self)
           g_free (subtitle);
           subtitle = g_steal_pointer (&with_note);
         }
+      /* Nor what the referrer is to be told: only that it exists, and in which form. */
+      if (h->alert_details != MEND_HISTORY_NOTE_NONE)
+        {
+          g_autofree char *with_details
+              = g_strconcat (subtitle, " · ",
+                             h->alert_details == MEND_HISTORY_NOTE_SEALED
+                                 ? _ ("sealed details for the referrer")
+                                 : _ ("details for the referrer kept on the device"),
+                             NULL);
+
+          g_free (subtitle);
+          subtitle = g_steal_pointer (&with_details);
+        }
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
       if (h->voided_by == NULL)

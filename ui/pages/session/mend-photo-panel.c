@@ -29,6 +29,8 @@ struct _MendPhotoPanel
   guint n_thumbnails;
   guint n_busy;
   guint thumbnail_generation;
+  /* What the last capture's toast said when it failed; cleared by the next capture. */
+  char *message;
 
   GtkToggleButton *camera_button;
   GtkPicture *preview;
@@ -235,6 +237,13 @@ mend_photo_panel_get_n_busy (MendPhotoPanel *self)
   return self->n_busy;
 }
 
+const char *
+mend_photo_panel_get_message (MendPhotoPanel *self)
+{
+  g_return_val_if_fail (MEND_IS_PHOTO_PANEL (self), NULL);
+  return self->message != NULL ? self->message : "";
+}
+
 static void
 preview_cb (MendPhotoPanel *self, GdkPixbuf *frame, MendCameraWorker *camera)
 {
@@ -345,8 +354,15 @@ capture_done (Capture *c, const GError *error)
   self->n_busy--;
   if (error != NULL && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
-      g_autofree char *message = mend_ui_error_message (error);
-      mend_ui_toast (GTK_WIDGET (self), message);
+      g_free (self->message);
+      /* The general words say "what you entered is still here"; a photo refused is gone. */
+      if (g_error_matches (error, MEND_STORE_ERROR, MEND_STORE_ERROR_FULL))
+        self->message = g_strdup (_ ("The device is full, so this photo was not saved. Free "
+                                     "some space (sync and purge old photos), then take it "
+                                     "again. The photos taken before are kept."));
+      else
+        self->message = mend_ui_error_message (error);
+      mend_ui_toast (GTK_WIDGET (self), self->message);
     }
   capture_free (c);
 }
@@ -449,6 +465,7 @@ capture_action (GtkWidget *widget, const char *name, GVariant *param)
   c->taken_at_ms = g_get_real_time () / 1000;
   c->long_edge = self->settings ? g_settings_get_uint (self->settings, "photo-long-edge") : 0;
   mend_recorder_take_fix (self->recorder, &c->fix);
+  g_clear_pointer (&self->message, g_free);
   self->n_busy++;
   mend_camera_worker_capture_async (self->camera, self->cancellable, captured_cb, c);
 }
@@ -492,6 +509,7 @@ static void
 mend_photo_panel_finalize (GObject *object)
 {
   g_free (MEND_PHOTO_PANEL (object)->session_id);
+  g_free (MEND_PHOTO_PANEL (object)->message);
   G_OBJECT_CLASS (mend_photo_panel_parent_class)->finalize (object);
 }
 

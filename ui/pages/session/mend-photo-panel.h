@@ -20,5 +20,7 @@ gboolean mend_photo_panel_get_camera_starting (MendPhotoPanel *self);
 guint mend_photo_panel_get_n_thumbnails (MendPhotoPanel *self);
 /* Captures in progress, from the tap to the record; tests wait for zero. */
 guint mend_photo_panel_get_n_busy (MendPhotoPanel *self);
+/* What the last capture's toast said when it failed, or "". */
+const char *mend_photo_panel_get_message (MendPhotoPanel *self);
 
 G_END_DECLS

@@ -23,6 +23,8 @@ struct _MendSettingsPage
   GtkLabel *photo_label;
   GtkLabel *lock_label;
   GtkLabel *message_label;
+  AdwActionRow *storage_row;
+  GtkWidget *storage_icon;
 };
 
 G_DEFINE_FINAL_TYPE (MendSettingsPage, mend_settings_page, GTK_TYPE_WIDGET)
@@ -151,6 +153,69 @@ mend_settings_page_get_message (MendSettingsPage *self)
              : "";
 }
 
+/**
+ * mend_settings_page_set_storage:
+ * @verdict: the check of the store's folder
+ * @detail: (nullable): the check's own sentence about the device
+ *
+ * Says what protects the data on a device lost while switched off, or warns that nothing does
+ * and what to do about it.
+ */
+void
+mend_settings_page_set_storage (MendSettingsPage *self,
+                                MendStorageVerdict verdict,
+                                const char *detail)
+{
+  g_autofree char *text = NULL;
+  const char *summary;
+  gboolean warns = verdict != MEND_STORAGE_ENCRYPTED;
+
+  g_return_if_fail (MEND_IS_SETTINGS_PAGE (self));
+
+  switch (verdict)
+    {
+    case MEND_STORAGE_ENCRYPTED:
+      summary = _ ("Encrypted (dm-crypt/LUKS): a device lost while switched off does not give "
+                   "away what it holds. While it is on, the disk is open: the lock protects it "
+                   "then.");
+      break;
+    case MEND_STORAGE_NOT_ENCRYPTED:
+      summary = _ ("Not encrypted: if this device is lost while switched off, anyone who takes "
+                   "out its storage can read the names and records on it. Whole-disk "
+                   "encryption (LUKS) is chosen when the device is installed; ask whoever sets "
+                   "up the devices to install it again with encryption.");
+      break;
+    case MEND_STORAGE_UNKNOWN:
+    default:
+      summary = _ ("Mend cannot tell whether the data folder is encrypted, so it may not be: if "
+                   "this device is lost while switched off, its names and records may be read. "
+                   "Ask whoever sets up the devices to check that it was installed with "
+                   "whole-disk encryption (LUKS).");
+      break;
+    }
+  text = detail != NULL ? g_strdup_printf ("%s\n(%s)", summary, detail) : g_strdup (summary);
+  adw_action_row_set_subtitle (self->storage_row, text);
+  gtk_widget_set_visible (self->storage_icon, warns);
+  if (warns)
+    gtk_widget_add_css_class (GTK_WIDGET (self->storage_row), "mend-warning");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->storage_row), "mend-warning");
+}
+
+const char *
+mend_settings_page_get_storage_text (MendSettingsPage *self)
+{
+  g_return_val_if_fail (MEND_IS_SETTINGS_PAGE (self), NULL);
+  return adw_action_row_get_subtitle (self->storage_row);
+}
+
+gboolean
+mend_settings_page_get_storage_warns (MendSettingsPage *self)
+{
+  g_return_val_if_fail (MEND_IS_SETTINGS_PAGE (self), FALSE);
+  return gtk_widget_has_css_class (GTK_WIDGET (self->storage_row), "mend-warning");
+}
+
 static void
 mend_settings_page_dispose (GObject *object)
 {
@@ -176,6 +241,8 @@ mend_settings_page_class_init (MendSettingsPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MendSettingsPage, photo_label);
   gtk_widget_class_bind_template_child (widget_class, MendSettingsPage, lock_label);
   gtk_widget_class_bind_template_child (widget_class, MendSettingsPage, message_label);
+  gtk_widget_class_bind_template_child (widget_class, MendSettingsPage, storage_row);
+  gtk_widget_class_bind_template_child (widget_class, MendSettingsPage, storage_icon);
   gtk_widget_class_bind_template_callback (widget_class, gpsd_apply_cb);
   gtk_widget_class_bind_template_callback (widget_class, camera_apply_cb);
   gtk_widget_class_install_action (widget_class, "settings.save-gpsd", NULL, save_action);

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Settings: gpsd address, camera source, photo size, lock time, HQ address; and About. */
+/* Settings: gpsd address, camera source, photo size, lock time and storage encryption, HQ
+ * address; and About. */
 #pragma once
 
 #include <gtk/gtk.h>
+
+#include "mend-storage-check.h"
 
 G_BEGIN_DECLS
 
@@ -16,5 +19,11 @@ void mend_settings_page_set_text (MendSettingsPage *self, const char *key, const
 const char *mend_settings_page_get_message (MendSettingsPage *self);
 
 GtkWidget *mend_settings_page_get_metered_switch (MendSettingsPage *self);
+/* The storage check's verdict and its detail: what protects the data, or a warning. */
+void mend_settings_page_set_storage (MendSettingsPage *self,
+                                     MendStorageVerdict verdict,
+                                     const char *detail);
+const char *mend_settings_page_get_storage_text (MendSettingsPage *self);
+gboolean mend_settings_page_get_storage_warns (MendSettingsPage *self);
 
 G_END_DECLS

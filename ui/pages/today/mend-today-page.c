@@ -8,6 +8,9 @@
 #include <glib/gi18n.h>
 
 #include "mend-session-card.h"
+#include "mend-store-clock.h"
+#include "mend-store-sync.h"
+#include "mend-time.h"
 #include "mend-ui-util.h"
 
 /* The status line follows the GPS by itself; this is how often it looks. */
@@ -26,6 +29,8 @@ struct _MendTodayPage
   GtkBox *cards;
   GtkLabel *empty_label;
   GtkLabel *status_label;
+  GtkWidget *storage_box;
+  GtkLabel *storage_title;
 };
 
 G_DEFINE_FINAL_TYPE (MendTodayPage, mend_today_page, GTK_TYPE_WIDGET)
@@ -51,6 +56,31 @@ gps_text (MendRecorder *recorder)
     default:
       return "";
     }
+}
+
+/* The device's clock against satellite time now, or else against HQ's at the last sync, when
+ * they disagree by more than two minutes: records keep their order whatever the clock says,
+ * but their times are wrong until someone sets it (data/README.md, "A clock set wrong"). */
+static char *
+clock_text (MendRecorder *recorder)
+{
+  g_autoptr (MendSyncEnrolment) enrolment = NULL;
+  g_autofree char *off = NULL;
+  MendFix fix;
+  gint64 skew_ms = 0;
+
+  mend_recorder_take_fix (recorder, &fix);
+  if (!mend_fix_clock_skew_ms (&fix, mend_time_now_ms (), &skew_ms))
+    {
+      enrolment = mend_store_sync_get_enrolment (mend_recorder_get_store (recorder), NULL);
+      if (enrolment == NULL || !enrolment->has_clock_skew
+          || ABS (enrolment->clock_skew_ms) <= MEND_CLOCK_SKEW_LIMIT_MS)
+        return NULL;
+      skew_ms = enrolment->clock_skew_ms;
+    }
+  off = mend_clock_describe_skew (skew_ms);
+  /* Translators: how far the clock is off, such as “4 years 212 days fast”. */
+  return g_strdup_printf (_ ("clock %s: set the date and time"), off);
 }
 
 static void
@@ -80,6 +110,17 @@ update_status (MendTodayPage *self)
   else
     sync = mend_ui_error_message (error);
   line = g_strdup_printf ("%s · %s", gps_text (self->recorder), sync);
+  {
+    g_autofree char *clock = clock_text (self->recorder);
+
+    if (clock != NULL)
+      {
+        g_autofree char *with_clock = g_strdup_printf ("%s · %s", line, clock);
+
+        g_free (line);
+        line = g_steal_pointer (&with_clock);
+      }
+  }
   gtk_label_set_label (self->status_label, line);
 }
 
@@ -141,6 +182,40 @@ mend_today_page_get_status_text (MendTodayPage *self)
   return gtk_label_get_label (self->status_label);
 }
 
+/**
+ * mend_today_page_set_storage:
+ * @verdict: the check of the store's folder
+ *
+ * Shows the warning at the top of the page unless the folder is on an encrypted disk; a folder
+ * that cannot be shown to be encrypted gets it too.
+ */
+void
+mend_today_page_set_storage (MendTodayPage *self, MendStorageVerdict verdict)
+{
+  g_return_if_fail (MEND_IS_TODAY_PAGE (self));
+
+  if (verdict == MEND_STORAGE_ENCRYPTED)
+    {
+      gtk_widget_set_visible (self->storage_box, FALSE);
+      return;
+    }
+  mend_ui_set_named_label (self->storage_title,
+                           verdict == MEND_STORAGE_NOT_ENCRYPTED
+                               ? _ ("This device's data is not encrypted")
+                               : _ ("Mend cannot tell whether this device's data is encrypted"),
+                           _ ("Storage warning"));
+  gtk_widget_set_visible (self->storage_box, TRUE);
+}
+
+const char *
+mend_today_page_get_storage_warning (MendTodayPage *self)
+{
+  g_return_val_if_fail (MEND_IS_TODAY_PAGE (self), NULL);
+  if (!gtk_widget_get_visible (self->storage_box))
+    return NULL;
+  return gtk_label_get_label (self->storage_title);
+}
+
 /* Records made on other pages change the cards' counts; a hidden Today page catches up when
  * it is shown again rather than rebuilding its cards on every tap elsewhere. */
 static void
@@ -197,6 +272,8 @@ mend_today_page_class_init (MendTodayPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, MendTodayPage, cards);
   gtk_widget_class_bind_template_child (widget_class, MendTodayPage, empty_label);
   gtk_widget_class_bind_template_child (widget_class, MendTodayPage, status_label);
+  gtk_widget_class_bind_template_child (widget_class, MendTodayPage, storage_box);
+  gtk_widget_class_bind_template_child (widget_class, MendTodayPage, storage_title);
 }
 
 static void

@@ -10,8 +10,10 @@
 
 #include "mend-demo.h"
 #include "mend-pin.h"
+#include "mend-store-lockout.h"
 #include "mend-store-sync.h"
 #include "mend-store-ui-queries.h"
+#include "mend-time.h"
 #include "mend-ui-util.h"
 
 struct _MendUnlockPage
@@ -23,6 +25,8 @@ struct _MendUnlockPage
   char *supervisor_id;
   char *supervisor_name;
   GString *pin;
+  /* Wrong PINs since the last right one, as the store counts them (the keypad's wait follows
+   * the store's count, so a restart does not reset it). */
   guint failures;
   gint64 wait_until_us;
   guint wait_source;
@@ -50,6 +54,8 @@ enum
 };
 
 static guint signals[N_SIGNALS];
+
+static void load_lockout (MendUnlockPage *self);
 
 static void
 update_actions (MendUnlockPage *self)
@@ -280,6 +286,7 @@ mend_unlock_page_set_recorder (MendUnlockPage *self, MendRecorder *recorder)
 
   g_set_object (&self->recorder, recorder);
   mend_unlock_page_reset (self);
+  load_lockout (self);
 }
 
 guint
@@ -344,37 +351,72 @@ wait_tick_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
-/* From the third wrong PIN on, each one doubles the wait, so guessing a four-digit PIN takes
- * days rather than minutes. */
+/* Makes the keypad wait @wait_ms (0: not at all), counted on the monotonic clock from now. */
 static void
-count_failure (MendUnlockPage *self)
+start_wait (MendUnlockPage *self, gint64 wait_ms)
 {
-  guint over;
-  guint wait_s;
-
-  self->failures++;
-  if (self->failures <= MEND_UNLOCK_FREE_TRIES)
-    {
-      set_message (self, _ ("Wrong PIN. Try again."));
-      return;
-    }
-  over = MIN (self->failures - MEND_UNLOCK_FREE_TRIES - 1, 16);
-  wait_s = MIN ((guint)MEND_UNLOCK_WAIT_BASE_S << over, (guint)MEND_UNLOCK_WAIT_MAX_S);
-  self->wait_until_us = g_get_monotonic_time () + (gint64)wait_s * G_USEC_PER_SEC;
   g_clear_handle_id (&self->wait_source, g_source_remove);
+  if (wait_ms <= 0)
+    return;
+  self->wait_until_us = g_get_monotonic_time () + wait_ms * 1000;
   self->wait_source = g_timeout_add_seconds (1, wait_tick_cb, self);
   show_wait (self);
 }
 
+/* The wrong PINs the store holds from before this page (an earlier run of the app, perhaps
+ * ended by a pulled battery): a wait still running goes on where it was. */
+static void
+load_lockout (MendUnlockPage *self)
+{
+  g_autoptr (GError) error = NULL;
+  MendLockout lockout = { 0 };
+
+  if (self->recorder == NULL)
+    return;
+  if (!mend_store_lockout_get (mend_recorder_get_store (self->recorder), mend_time_now_ms (),
+                               &lockout, &error))
+    {
+      /* The keypad still works; the count then starts from this run. */
+      g_message ("Could not read the wrong PINs recorded: %s", error->message);
+      return;
+    }
+  self->failures = lockout.failures;
+  start_wait (self, lockout.wait_left_ms);
+  update_actions (self);
+}
+
+/* The store has counted a wrong PIN (or could not, and @lockout is this page's own count);
+ * the wait is the shared rule's (mend_lockout_wait_ms()). */
+static void
+count_failure (MendUnlockPage *self, const MendLockout *lockout)
+{
+  self->failures = lockout->failures;
+  if (lockout->wait_left_ms <= 0)
+    {
+      set_message (self, _ ("Wrong PIN. Try again."));
+      return;
+    }
+  start_wait (self, lockout->wait_left_ms);
+}
+
 typedef struct
 {
+  MendStore *store;
+  char *supervisor_id;
   char *hash;
   char *pin;
+  /* Filled by the thread: the store's count after a wrong PIN, or why it could not count. */
+  gboolean recorded;
+  MendLockout lockout;
+  GError *record_error;
 } VerifyData;
 
 static void
 verify_data_free (VerifyData *data)
 {
+  g_clear_object (&data->store);
+  g_free (data->supervisor_id);
+  g_clear_error (&data->record_error);
   g_free (data->hash);
   if (data->pin != NULL)
     memset (data->pin, 0, strlen (data->pin));
@@ -386,8 +428,17 @@ static void
 verify_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
   VerifyData *data = task_data;
+  gboolean right = mend_pin_verify (data->hash, data->pin);
+  gint64 now_ms = mend_time_now_ms ();
 
-  g_task_return_boolean (task, mend_pin_verify (data->hash, data->pin));
+  /* The failure is committed before the page learns the PIN was wrong: pulling the battery
+   * to skip the wait loses nothing but the attempt. */
+  if (!right)
+    data->recorded = mend_store_lockout_record_failure (data->store, data->supervisor_id, now_ms,
+                                                        &data->lockout, &data->record_error);
+  else if (!mend_store_lockout_clear (data->store, now_ms, &data->record_error))
+    g_message ("%s", data->record_error->message);
+  g_task_return_boolean (task, right);
 }
 
 static void
@@ -398,12 +449,29 @@ verify_cb (GObject *object, GAsyncResult *result, gpointer user_data)
   gboolean ok = g_task_propagate_boolean (G_TASK (result), &error);
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
+    {
+      /* The page was reset while the PIN was checked: a wrong one was recorded all the same,
+       * and its wait applies. A disposed page has no recorder any more and does nothing. */
+      if (self->recorder != NULL)
+        load_lockout (self);
+      return;
+    }
   self->busy = FALSE;
   clear_pin (self);
   if (!ok)
     {
-      count_failure (self);
+      VerifyData *data = g_task_get_task_data (G_TASK (result));
+      MendLockout lockout = data->lockout;
+
+      if (!data->recorded)
+        {
+          /* A store that cannot be written (read-only storage) still gets the wait, from
+           * this page's own count. */
+          g_message ("%s", data->record_error->message);
+          lockout.failures = self->failures + 1;
+          lockout.wait_left_ms = mend_lockout_wait_ms (lockout.failures);
+        }
+      count_failure (self, &lockout);
       update_actions (self);
       return;
     }
@@ -491,6 +559,8 @@ submit_action (GtkWidget *widget, const char *name, GVariant *param)
       return;
     }
   data = g_new0 (VerifyData, 1);
+  data->store = g_object_ref (mend_recorder_get_store (self->recorder));
+  data->supervisor_id = g_strdup (self->supervisor_id);
   data->hash = hash;
   data->pin = g_strndup (self->pin->str, self->pin->len);
   self->busy = TRUE;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Unlock: choose your name, type your PIN. Wrong PINs are counted, and from the third on each
- * one makes the keypad wait longer before the next try. */
+/* Unlock: choose your name, type your PIN. Wrong PINs are recorded in the store, and from the
+ * third on each one makes the keypad wait longer before the next try, across restarts. */
 #pragma once
 
 #include <gtk/gtk.h>
@@ -9,11 +9,9 @@
 
 G_BEGIN_DECLS
 
-/* Wrong PINs allowed before the keypad waits; the wait doubles from BASE up to MAX. */
-#define MEND_UNLOCK_FREE_TRIES  2
-#define MEND_UNLOCK_WAIT_BASE_S 5
-#define MEND_UNLOCK_WAIT_MAX_S  300
-#define MEND_UNLOCK_PIN_MAX     12
+/* How many wrong PINs are free and how the wait grows is the store's rule
+ * (data/mend-store-lockout.h), which also records them. */
+#define MEND_UNLOCK_PIN_MAX 12
 
 #define MEND_TYPE_UNLOCK_PAGE (mend_unlock_page_get_type ())
 
