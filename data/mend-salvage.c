@@ -316,7 +316,8 @@ static void
 dump_row (Salvage *s, sqlite3_stmt *row, gpointer data)
 {
   DumpData *dump = data;
-  g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), row_object (row, 1));
+  g_autoptr (JsonObject) columns = row_object (row, 1);
+  g_autoptr (JsonNode) node = json_node_init_object (json_node_alloc (), columns);
 
   out_file_line (dump->out, node);
   if (g_str_equal (dump->table, "photos"))
