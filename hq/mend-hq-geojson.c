@@ -10,6 +10,7 @@
 
 #include "mend-geofence.h"
 #include "mend-hq-private.h"
+#include "mend-wire.h"
 
 /* A site file is checked whole before anything is written, so a bad feature is reported with
  * its place in the file and no database is needed to find it. The boundary is checked by the
@@ -67,42 +68,16 @@ refuse (GError **error, const char *format, ...)
   return NULL;
 }
 
-/* json-glib's parser recurses once for each array or object it opens, so a file of a million
- * "[" would exhaust the stack before any rule saw it. Brackets inside strings do not count. */
+/* A million "[" would exhaust json-glib's stack before any rule saw it: the wire codec's depth
+ * count runs first. */
 static gboolean
 check_depth (const char *name, const char *text, gsize length, GError **error)
 {
-  gboolean in_string = FALSE;
-  guint depth = 0;
-
-  for (gsize i = 0; i < length; i++)
-    {
-      char c = text[i];
-
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = FALSE;
-          continue;
-        }
-      if (c == '"')
-        in_string = TRUE;
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > MEND_HQ_GEOJSON_MAX_DEPTH)
-            {
-              refuse (error,
-                      "%s nests arrays and objects more than %d deep, which no site file does",
-                      name, MEND_HQ_GEOJSON_MAX_DEPTH);
-              return FALSE;
-            }
-        }
-      else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
-    }
-  return TRUE;
+  if (mend_wire_json_depth_is_bounded (text, length, MEND_HQ_GEOJSON_MAX_DEPTH))
+    return TRUE;
+  refuse (error, "%s nests arrays and objects more than %d deep, which no site file does", name,
+          MEND_HQ_GEOJSON_MAX_DEPTH);
+  return FALSE;
 }
 
 /* Whether @object's "type" is the string @type. json-glib's own getters complain, rather

@@ -10,11 +10,15 @@
 
 G_DEFINE_QUARK (mend - wire - error - quark, mend_wire_error)
 
-/* json-glib's parser recurses once per level of nesting, so a few megabytes of "[" would
+/**
+ * mend_wire_json_depth_is_bounded:
+ *
+ * json-glib's parser recurses once per level of nesting, so a few megabytes of "[" would
  * exhaust the stack before it could say no. The depth is counted here first, outside strings,
- * in one pass that cannot recurse. */
-static gboolean
-depth_is_bounded (const char *body, gsize length, guint max_depth)
+ * in one pass that cannot recurse. HQ's site file reader uses it too.
+ */
+gboolean
+mend_wire_json_depth_is_bounded (const char *body, gsize length, guint max_depth)
 {
   gboolean in_string = FALSE;
   guint depth = 0;
@@ -468,7 +472,7 @@ mend_wire_parse (const char *body, gsize length, gsize max_bytes, const char *wh
   root = fast_parse (body, length);
   if (root != NULL)
     return root;
-  if (!depth_is_bounded (body, length, MEND_WIRE_MAX_DEPTH))
+  if (!mend_wire_json_depth_is_bounded (body, length, MEND_WIRE_MAX_DEPTH))
     {
       g_set_error (error, MEND_WIRE_ERROR, MEND_WIRE_ERROR_TOO_LARGE,
                    "%s is nested deeper than %d levels", what, MEND_WIRE_MAX_DEPTH);

@@ -38,6 +38,10 @@ typedef enum
 
 GQuark mend_wire_error_quark (void);
 
+/* Whether @body (JSON text of @length bytes) nests arrays and objects at most @max_depth deep;
+ * checked before json-glib, whose parser recurses once per level. */
+gboolean mend_wire_json_depth_is_bounded (const char *body, gsize length, guint max_depth);
+
 /* Events: POST /api/v1/events (section 10). */
 
 /* One event as HQ read it from a batch. When @invalid is %NULL every member was read, the
