@@ -1,12 +1,21 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/* unshare() and CLONE_NEWNS. */
+#define _GNU_SOURCE
 #define G_LOG_DOMAIN "mend-test"
 
 #include "config.h"
 
 #include "mend-test-util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "mend-time.h"
 
@@ -264,4 +273,39 @@ mend_test_reference_credited (JsonObject *reference, const char *participant_id)
         return json_object_get_int_member (row, "minutes_credited");
     }
   return -1;
+}
+
+void
+mend_test_private_mounts (void)
+{
+  if (getuid () == 0 && unshare (CLONE_NEWNS) == 0)
+    mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+}
+
+void
+mend_test_fill_leaving (const char *filler, gsize room)
+{
+  static char block[4096];
+  g_autofree char *folder = g_path_get_dirname (filler);
+  struct statvfs st;
+  gint64 left;
+  int fd;
+
+  g_assert_cmpint (statvfs (folder, &st), ==, 0);
+  left = (gint64)st.f_bavail * (gint64)st.f_frsize - (gint64)room;
+  fd = g_open (filler, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  memset (block, 'x', sizeof block);
+  while (left > 0)
+    {
+      ssize_t n = write (fd, block, MIN ((gint64)sizeof block, left));
+
+      if (n <= 0)
+        {
+          g_assert_cmpint (errno, ==, ENOSPC);
+          break;
+        }
+      left -= n;
+    }
+  close (fd);
 }

@@ -31,4 +31,12 @@ char *mend_test_record_ok (MendStore *store, MendCommand *command);
 /* A person's minutes_credited in a manifest's reference lists, or -1 when they are not sent. */
 gint64 mend_test_reference_credited (JsonObject *reference, const char *participant_id);
 
+/* A full or read-only disk is made for real: a small tmpfs mounted in a mount namespace of the
+ * test process's own (root only), so a test that fails half way leaves no mount behind. Call
+ * mend_test_private_mounts() first thing in main(): a namespace unshared once threads exist is
+ * the calling thread's alone, and a worker started earlier would write under the tmpfs. */
+void mend_test_private_mounts (void);
+/* Appends to @filler until only @room bytes are left on its file system. */
+void mend_test_fill_leaving (const char *filler, gsize room);
+
 G_END_DECLS

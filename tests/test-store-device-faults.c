@@ -72,34 +72,6 @@ skip_unless_mounted (Fixture *f)
   return f->mounted;
 }
 
-/* Fills the disk until only @room bytes are left (tmpfs counts whole pages). */
-static void
-fill_leaving (Fixture *f, gsize room)
-{
-  static char block[4096];
-  struct statvfs st;
-  gint64 left;
-  int fd;
-
-  g_assert_cmpint (statvfs (f->dir, &st), ==, 0);
-  left = (gint64)st.f_bavail * (gint64)st.f_frsize - (gint64)room;
-  fd = g_open (f->filler, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  g_assert_cmpint (fd, >=, 0);
-  memset (block, 'x', sizeof block);
-  while (left > 0)
-    {
-      ssize_t n = write (fd, block, MIN ((gint64)sizeof block, left));
-
-      if (n <= 0)
-        {
-          g_assert_cmpint (errno, ==, ENOSPC);
-          break;
-        }
-      left -= n;
-    }
-  close (fd);
-}
-
 static void
 make_room (Fixture *f)
 {
@@ -169,7 +141,7 @@ check_in_on_full_disk (Fixture *f, int person, gsize room, gboolean checkpoint_w
   g_autoptr (GError) error = NULL;
   gboolean refused;
 
-  fill_leaving (f, room);
+  mend_test_fill_leaving (f->filler, room);
   if (checkpoint_when_full)
     checkpoint (f, "PASSIVE");
   id = mend_store_record (f->store, command, &error);
@@ -269,7 +241,7 @@ test_full_disk_close_and_reopen (Fixture *f, gconstpointer data)
     }
   before = snapshot (f->store);
 
-  fill_leaving (f, 0);
+  mend_test_fill_leaving (f->filler, 0);
   g_clear_object (&f->store);
   f->store = mend_store_open (f->path, MEND_STORE_OPEN_DEFAULT, &error);
   g_assert_no_error (error);
@@ -476,22 +448,10 @@ test_immutable_files (Fixture *f, gconstpointer data)
   mend_test_reliability_row ("a store file made read-only", tries, MEND_RELIABILITY_NOTHING_LOST);
 }
 
-/* The tmpfs mounts live in a mount namespace of this process's own, so a test that fails half
- * way (and skips its tear-down) leaves no mount behind: they go when the process ends. Called
- * first thing in main(): a mount namespace unshared by a process that already has
- * threads is the calling thread's alone, and a worker thread started earlier would write
- * through to the folder under the tmpfs. */
-static void
-private_mounts (void)
-{
-  if (getuid () == 0 && unshare (CLONE_NEWNS) == 0)
-    mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-}
-
 int
 main (int argc, char **argv)
 {
-  private_mounts ();
+  mend_test_private_mounts ();
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)

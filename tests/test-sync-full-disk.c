@@ -61,33 +61,6 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   g_free (f->filler);
 }
 
-static void
-fill_leaving (Fixture *f, gsize room)
-{
-  static char block[4096];
-  struct statvfs st;
-  gint64 left;
-  int fd;
-
-  g_assert_cmpint (statvfs (f->d.dir, &st), ==, 0);
-  left = (gint64)st.f_bavail * (gint64)st.f_frsize - (gint64)room;
-  fd = g_open (f->filler, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  g_assert_cmpint (fd, >=, 0);
-  memset (block, 'x', sizeof block);
-  while (left > 0)
-    {
-      ssize_t n = write (fd, block, MIN ((gint64)sizeof block, left));
-
-      if (n <= 0)
-        {
-          g_assert_cmpint (errno, ==, ENOSPC);
-          break;
-        }
-      left -= n;
-    }
-  close (fd);
-}
-
 /* What the device holds from HQ: the cursor, then every session with its start and its people,
  * read straight from the store file by a connection of our own. */
 static char *
@@ -169,7 +142,7 @@ test_manifest_full_disk (Fixture *f, gconstpointer data)
       /* HQ changes: one more session, and every start a minute later. */
       sync_test_import_reference (n_sessions, PEOPLE, start + (gint64)(i + 1) * 60000);
       before = reference_of (f);
-      fill_leaving (f, rooms[i]);
+      mend_test_fill_leaving (f->filler, rooms[i]);
       report = sync_device_run (&f->d, &error);
       tries++;
       applied = report != NULL && report->manifest_applied;
@@ -210,24 +183,12 @@ test_manifest_full_disk (Fixture *f, gconstpointer data)
                              MEND_RELIABILITY_NOTHING_LOST);
 }
 
-/* The tmpfs mounts live in a mount namespace of this process's own, so a test that fails half
- * way (and skips its tear-down) leaves no mount behind: they go when the process ends. Called
- * first thing in main(): a mount namespace unshared by a process that already has
- * threads is the calling thread's alone, and a worker thread started earlier would write
- * through to the folder under the tmpfs. */
-static void
-private_mounts (void)
-{
-  if (getuid () == 0 && unshare (CLONE_NEWNS) == 0)
-    mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-}
-
 int
 main (int argc, char **argv)
 {
   int status;
 
-  private_mounts ();
+  mend_test_private_mounts ();
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   g_test_add ("/sync/full-disk/manifest", Fixture, NULL, fixture_set_up, test_manifest_full_disk,
               fixture_tear_down);

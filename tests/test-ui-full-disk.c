@@ -198,32 +198,6 @@ test_check_in_full (Fixture *f, gconstpointer data)
   mend_test_reliability_row ("full disk during a check-in (app)", 1, MEND_RELIABILITY_NOTHING_LOST);
 }
 
-/* Fills the disk until only @room bytes are left. */
-static void
-fill_leaving (const char *path, gsize room)
-{
-  static char block[4096];
-  struct statvfs st;
-  g_autofree char *folder = g_path_get_dirname (path);
-  gint64 left;
-  int fd;
-
-  g_assert_cmpint (statvfs (folder, &st), ==, 0);
-  left = (gint64)st.f_bavail * (gint64)st.f_frsize - (gint64)room;
-  fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  g_assert_cmpint (fd, >=, 0);
-  memset (block, 'x', sizeof block);
-  while (left > 0)
-    {
-      ssize_t n = write (fd, block, MIN ((gint64)sizeof block, left));
-
-      if (n <= 0)
-        break;
-      left -= n;
-    }
-  close (fd);
-}
-
 static gboolean
 camera_settled (gpointer data)
 {
@@ -304,7 +278,7 @@ test_photo_full (Fixture *f, gconstpointer data)
       gint64 photos = verified_photos (t);
       gint64 events = verified_events (t);
 
-      fill_leaving (f->filler, rooms[i]);
+      mend_test_fill_leaving (f->filler, rooms[i]);
       capture (t, panel, "evidence");
       if (mend_photo_panel_get_message (panel)[0] != '\0')
         {
@@ -429,22 +403,10 @@ test_read_only_disk (Fixture *f, gconstpointer data)
                              1, MEND_RELIABILITY_REFUSED);
 }
 
-/* The tmpfs mounts live in a mount namespace of this process's own, so a test that fails half
- * way (and skips its tear-down) leaves no mount behind: they go when the process ends. Called
- * first thing in main(): a mount namespace unshared by a process that already has
- * threads is the calling thread's alone, and a worker thread started earlier would write
- * through to the folder under the tmpfs. */
-static void
-private_mounts (void)
-{
-  if (getuid () == 0 && unshare (CLONE_NEWNS) == 0)
-    mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-}
-
 int
 main (int argc, char **argv)
 {
-  private_mounts ();
+  mend_test_private_mounts ();
   mend_test_ui_init (&argc, &argv);
 
   g_test_add ("/ui/full-disk/check-out-kept", Fixture, NULL, fixture_set_up, test_full_disk,
