@@ -12,7 +12,9 @@ any test failed, so the document never claims what the last run did not show.
     tests/reliability/make-reliability.py [--build build] [--fuzz-seconds N]
         [--soak-devices N --soak-seconds S] [--rows FILE] [--out docs/RELIABILITY.md]
 
---rows renders rows collected elsewhere (for example by CI) instead of running anything.
+--rows renders rows collected elsewhere instead of running anything, for example those of
+`MEND_RELIABILITY_LOG=$PWD/rows.jsonl bash .ci/run`, which runs the suite, the suite again
+under the sanitizers, and every fuzz target; --note says how they were made.
 """
 
 import argparse
@@ -38,9 +40,10 @@ SECTIONS = [
     ("sync", "Between the device and HQ"),
     ("hq", "At HQ"),
     ("soak", "Soak: many devices, HQ and PostgreSQL restarted"),
-    ("fuzz", "Hostile input found by libFuzzer"),
+    ("fuzz", "Hostile input: fuzzing"),
 ]
 OUTCOMES = ("nothing lost", "refused with a message")
+SANITIZER_ONLY = ("hq-http-fuzz",)
 
 
 def meson_tests(build):
@@ -99,6 +102,9 @@ def reproduce(row, programs, build):
     test = row.get("test", "")
     if test in programs:
         return f"meson test -C {build} {programs[test][0]}"
+    # Built only with a sanitizer (tests/fuzz/meson.build): named after their program.
+    if test in SANITIZER_ONLY:
+        return f"meson test -C BUILD {test}  (BUILD configured with -Db_sanitize=address,undefined)"
     return test
 
 
@@ -108,7 +114,7 @@ def section_of(row, programs):
     test = row.get("test", "")
     if test in programs:
         return programs[test][1]
-    if test.startswith("run-fuzzers") or test.startswith("fuzz-"):
+    if test.startswith("run-fuzzers") or test.startswith("fuzz-") or test in SANITIZER_ONLY:
         return "fuzz"
     if "soak" in test:
         return "soak"
@@ -166,6 +172,8 @@ def main():
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--build", default="build")
     parser.add_argument("--rows", help="render these rows instead of running the tests")
+    parser.add_argument("--note", action="append", default=[],
+                        help="a sentence for the page, e.g. how the saved rows were made")
     parser.add_argument("--fuzz-seconds", type=int, default=0)
     parser.add_argument("--soak-devices", type=int, default=0)
     parser.add_argument("--soak-seconds", type=int, default=0)
@@ -203,6 +211,7 @@ def main():
                              + (f" for {args.soak_seconds} s." if args.soak_seconds else "."))
             rows = read_rows(log)
 
+    notes += args.note
     commit = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip()
     today = datetime.date.today().isoformat()
